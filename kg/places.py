@@ -1,0 +1,116 @@
+"""Gazetteer of Chinese administrative divisions, from the maintained `cpca` package's adcodes.
+
+An adcode's digits give both the level and the parent: PP0000… province, PPCC00… city
+(prefecture), PPCCDD… county-level (区 district, 县 county, county-level 市).
+"""
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Optional
+
+MUNICIPALITIES = {"11", "12", "31", "50"}  # 北京 天津 上海 重庆: cities at province level
+
+
+@dataclass(frozen=True)
+class Place:
+    name: str
+    adcode: str
+    level: str  # province | city | district | county
+    parent_code: Optional[str]
+
+
+def level_of(adcode: str, name: str) -> str:
+    if adcode[2:] == "0" * 10:
+        return "city" if adcode[:2] in MUNICIPALITIES else "province"
+    if adcode[4:] == "0" * 8:
+        return "city"
+    if name.endswith("区"):
+        return "district"
+    return "county"  # 县, 旗 and county-level 市
+
+
+def parent_code_of(adcode: str) -> Optional[str]:
+    if adcode[2:] == "0" * 10:
+        return None
+    if adcode[4:] == "0" * 8 or adcode[2:4] == "01" and adcode[:2] in MUNICIPALITIES:
+        return adcode[:2] + "0" * 10
+    return adcode[:4] + "0" * 8
+
+
+@lru_cache(maxsize=1)
+def gazetteer() -> tuple[dict[str, Place], dict[str, list[Place]]]:
+    """(adcode -> Place, name -> Places with that name)."""
+    by_code: dict[str, Place] = {}
+    by_name: dict[str, list[Place]] = {}
+    table = resources.files("cpca").joinpath("resources/adcodes.csv").read_text(encoding="utf-8")
+    for row in csv.DictReader(table.splitlines()):
+        code, name = row["adcode"], row["name"].strip()
+        if not name or name in ("市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"):
+            continue
+        place = Place(name, code, level_of(code, name), parent_code_of(code))
+        by_code[code] = place
+        by_name.setdefault(name, []).append(place)
+    return by_code, by_name
+
+
+def parent(place: Place) -> Optional[Place]:
+    by_code, _ = gazetteer()
+    code = place.parent_code
+    while code and code not in by_code:  # municipalities skip the 市辖区 level
+        code = parent_code_of(code)
+    return by_code.get(code) if code else None
+
+
+def chain(place: Place) -> list[Place]:
+    """The place and its ancestors, outermost first."""
+    out = [place]
+    while (up := parent(out[0])) is not None:
+        out.insert(0, up)
+    return out
+
+
+def short_name(name: str) -> str:
+    """郑州市 -> 郑州, 河南省 -> 河南 (the form plans use in running text)."""
+    return re.sub(r"(省|市|自治区|特别行政区|自治州|地区|盟)$", "", name)
+
+
+def resolve(name: str, context: str = "") -> Optional[Place]:
+    """The place called `name`; among namesakes, the one whose ancestors the context names."""
+    _, by_name = gazetteer()
+    candidates = by_name.get(name, [])
+    if not candidates:
+        return None
+    if len(candidates) == 1:
+        return candidates[0]
+    for candidate in candidates:
+        if any(short_name(up.name) in context for up in chain(candidate)[:-1]):
+            return candidate
+    return None  # ambiguous without context: better no answer than a wrong one
+
+
+@lru_cache(maxsize=1)
+def name_pattern() -> re.Pattern:
+    _, by_name = gazetteer()
+    names = sorted(by_name, key=len, reverse=True)
+    return re.compile("|".join(map(re.escape, names)))
+
+
+def region_of(text: str) -> Optional[str]:
+    """The administrative region an issuer or title names, written as a chain (郑州市惠济区).
+
+    Anonymised names (XX市, XX县) are returned as printed.
+    """
+    anonymised = re.match(r"^(X{2,}|某)(市|县|区)", text)
+    if anonymised:
+        return anonymised.group(0)
+    found = [m.group(0) for m in name_pattern().finditer(text[:40])]
+    places = [p for p in (resolve(name, text) for name in found) if p]
+    if not places:
+        return None
+    innermost = max(places, key=lambda p: len(chain(p)))
+    names = [p.name for p in chain(innermost) if p.level != "province"]
+    return "".join(names)

@@ -1,0 +1,180 @@
+"""Plain typed records that flow between the pipeline stages.
+
+ingest -> structure -> extract -> link -> graph -> (query | view | report)
+
+Every stage takes and returns these dataclasses, so each stage can be tested alone
+and the build directory (CSV / JSON Lines) round-trips them without loss.
+Character offsets are always into the *cleaned* text of the document
+(``build/text/<doc_id>.txt``), Python ``str`` indices (code points), end exclusive.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any, Literal, Optional
+
+Level = Literal["national", "province", "city", "city-agency", "district", "county", "unknown"]
+DocStatus = Literal["complete", "outline-only", "truncated"]
+MentionType = Literal["program", "organization", "cited_document", "place", "person", "target"]
+TargetKind = Literal["target", "baseline", "achieved"]
+Comparator = Literal["=", ">=", ">", "<=", "<"]
+
+
+@dataclass
+class DocumentMeta:
+    """Metadata of one (possibly contained) document; the columns of documents.csv."""
+
+    doc_id: str
+    title: Optional[str] = None
+    issuer: Optional[str] = None
+    level: str = "unknown"
+    region: Optional[str] = None
+    year: Optional[int] = None
+    period_start: Optional[int] = None
+    period_end: Optional[int] = None
+    doc_type: Optional[str] = None
+    doc_number: Optional[str] = None
+    signatory: Optional[str] = None
+    parent: Optional[str] = None  # doc_id of the compilation this document is part of
+    measures: int = 0
+    sha256: Optional[str] = None  # of the source file (shared by the parts of a compilation)
+    status: str = "complete"  # complete | outline-only | truncated
+    source: Optional[str] = None  # source file name inside the corpus folder
+    source_format: Optional[str] = None  # txt | docx | pdf | html
+    encoding: Optional[str] = None  # detected encoding of a .txt / .html source
+
+
+DOCUMENT_COLUMNS = [f.name for f in fields(DocumentMeta)]
+
+
+@dataclass
+class Segment:
+    """A stretch of a document's cleaned text with a role (compilations mix outline and body)."""
+
+    kind: Literal["body", "outline", "cover"]
+    start: int
+    end: int
+
+
+@dataclass
+class Document:
+    meta: DocumentMeta
+    text: str  # cleaned text; all offsets point into it
+    segments: list[Segment] = field(default_factory=list)
+
+    @property
+    def doc_id(self) -> str:
+        return self.meta.doc_id
+
+
+@dataclass
+class Section:
+    """A node of a document's heading hierarchy.
+
+    ``label`` is the shortest heading path unique in the document: ``17`` (a measure
+    numbered across the document), ``三(三)2``, ``一(一)3(1)``, ``专栏2``, ``工程14``.
+    ``start``/``end`` span the heading and everything under it.
+    """
+
+    doc_id: str
+    label: str
+    kind: str  # part | subsection | measure | paragraph | column | project | table | preamble
+    number: Optional[str]  # the number as printed: 三, 三 in （三）, 2, 14 ...
+    title: str  # heading text without its number
+    start: int
+    end: int
+    heading_end: int  # end of the heading line (body text follows)
+    parent: Optional[str] = None  # label of the enclosing section
+    depth: int = 0
+    is_measure: bool = False  # a numbered measure (counted in documents.csv `measures`)
+    outline_only: bool = False  # known only from a compilation's outline
+
+
+@dataclass
+class Mention:
+    """One extracted mention, with its evidence position."""
+
+    doc_id: str
+    type: str  # program | organization | cited_document | place | person | target
+    text: str  # exactly text[start:end] of the cleaned document text
+    start: int
+    end: int
+    measure: Optional[str] = None  # label of the innermost enclosing section, None in the preamble
+    canonical: Optional[str] = None  # canonical label of the linked concept
+    concept: Optional[str] = None  # concept id (stable slug), see kg.link
+    sentence_start: Optional[int] = None
+    sentence_end: Optional[int] = None
+    source: Optional[str] = None  # which rule / component found it
+    subtype: Optional[str] = None  # org type, place level, cited-document kind, program kind
+    parent: Optional[str] = None  # for places: the enclosing administrative unit
+    # quantitative targets only
+    indicator: Optional[str] = None
+    value: Optional[str] = None  # as printed, "96", "81.85", "3-5"
+    unit: Optional[str] = None
+    comparator: Optional[str] = None
+    year: Optional[int] = None
+    kind: Optional[str] = None  # target | baseline | achieved
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        if self.type != "target":
+            for key in ("indicator", "value", "unit", "comparator", "year", "kind"):
+                data.pop(key)
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "Mention":
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+
+@dataclass
+class Concept:
+    """A SKOS concept: one program (or indicator) across its variant names."""
+
+    concept_id: str  # slug used in IRIs
+    pref_label: str
+    scheme: str = "programs"  # programs | indicators
+    alt_labels: list[str] = field(default_factory=list)
+    kind: Optional[str] = None
+    curated: bool = False  # from ontology/programs.skos.ttl rather than discovered
+
+
+@dataclass
+class Alignment:
+    """A lower-level measure taking up an upper-level passage (or being local only)."""
+
+    lower_doc: str
+    lower_measure: str
+    upper_doc: Optional[str] = None
+    upper_measure: Optional[str] = None
+    score: float = 0.0
+    strength: Optional[str] = None  # direct | thematic
+    rank: int = 0
+    shared_programs: list[str] = field(default_factory=list)
+    shared_targets: list[str] = field(default_factory=list)
+    reuse_ratio: float = 0.0  # share of the lower text copied verbatim from the upper text
+    method: Optional[str] = None
+    evidence: list[dict[str, Any]] = field(default_factory=list)  # verbatim spans
+    local_only: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        if self.local_only:
+            return {"lower_doc": self.lower_doc, "lower_measure": self.lower_measure, "local_only": True}
+        return asdict(self)
+
+
+@dataclass
+class Corpus:
+    """Everything one build knows; what the graph, views and reports are made from."""
+
+    documents: list[Document] = field(default_factory=list)
+    sections: dict[str, list[Section]] = field(default_factory=dict)  # doc_id -> sections
+    mentions: list[Mention] = field(default_factory=list)
+    concepts: list[Concept] = field(default_factory=list)
+    alignments: list[Alignment] = field(default_factory=list)
+
+    def document(self, doc_id: str) -> Document:
+        for doc in self.documents:
+            if doc.doc_id == doc_id:
+                return doc
+        raise KeyError(doc_id)
