@@ -64,10 +64,10 @@ def decode_bytes(raw: bytes, path: Path) -> tuple[str, str]:
     for bom, encoding in ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):
         if raw.startswith(bom):
             return raw.decode(encoding), encoding
-    if raw and raw.count(b"\x00") > len(raw) // 4:  # UTF-16 without a byte-order mark
-        even_zeros = raw[0::2].count(b"\x00")
-        odd_zeros = raw[1::2].count(b"\x00")
-        encoding = "utf-16-be" if even_zeros > odd_zeros else "utf-16-le"
+    if b"\x00" in raw and len(raw) % 2 == 0:
+        # UTF-16 without a byte-order mark: UTF-8 and GB text never hold NUL bytes; the
+        # line breaks tell the byte order
+        encoding = "utf-16-le" if raw.count(b"\n\x00") >= raw.count(b"\x00\n") else "utf-16-be"
         try:
             return raw.decode(encoding), encoding
         except UnicodeDecodeError:
@@ -118,7 +118,10 @@ def read_html(raw: bytes, path: Path) -> tuple[str, str]:
     import trafilatura
 
     html, encoding = decode_bytes(raw, path)
-    text = trafilatura.extract(html, include_tables=True, include_comments=False, favor_recall=True)
+    # precision first keeps site navigation out; recall is the fallback for sparse pages
+    text = trafilatura.extract(html, include_tables=True, include_comments=False, favor_precision=True)
+    if not text or not text.strip():
+        text = trafilatura.extract(html, include_tables=True, include_comments=False)
     if not text or not text.strip():
         raise InputError(path, "no article text found in HTML")
     return text, encoding
@@ -556,12 +559,20 @@ def source_files(corpus_dir: Path) -> list[Path]:
     )
 
 
-def ingest_corpus(corpus_dir: Path | str, manifest: Optional[Path | str] = None) -> IngestResult:
-    """Read every source file of a folder. Unreadable files become errors; the rest still ingest."""
+def ingest_corpus(
+    corpus_dir: Path | str, manifest: Optional[Path | str] = None, use_manifest: bool = True
+) -> IngestResult:
+    """Read every source file of a folder. Unreadable files become errors; the rest still ingest.
+
+    Metadata is inferred from each text; a manifest (given, or `manifest.yaml|csv` in the folder)
+    overrides it field by field, and each field where the two differ is reported.
+    """
     corpus_dir = Path(corpus_dir)
     if not corpus_dir.is_dir():
         raise InputError(corpus_dir, "not a directory")
-    manifest_path = Path(manifest) if manifest else find_manifest(corpus_dir)
+    manifest_path = (Path(manifest) if manifest else find_manifest(corpus_dir)) if use_manifest else None
+    if manifest_path and not manifest_path.exists():
+        raise InputError(manifest_path, "manifest not found")
     declared = read_manifest(manifest_path) if manifest_path else {}
     result = IngestResult()
     for path in source_files(corpus_dir):

@@ -103,6 +103,11 @@ def path_label(kind: str, number: str) -> str:
     return template.format(num=number, num_arabic=arabic(number))
 
 
+def numbered_across(counts: Counter) -> bool:
+    """Measures are numbered across the document (1..N once each), not restarted per part."""
+    return all(n == 1 for n in counts.values())
+
+
 def parse_structure(doc: Document) -> list[Section]:
     """Sections of one document, in text order, with labels, spans and parents."""
     headings = find_headings(doc)
@@ -125,9 +130,9 @@ def parse_structure(doc: Document) -> list[Section]:
             label = path
             if heading.kind == "measure":
                 counts = measure_numbers if heading.segment == "body" else outline_numbers
-                if counts[heading.number] == 1:
+                if numbered_across(counts):
                     label = heading.number
-            elif heading.kind == "paragraph" and stack and stack[-1][1].kind == "measure":
+            elif heading.kind == "paragraph" and stack and stack[-1][1].kind == "measure" and stack[-1][3] != stack[-1][2]:
                 label = stack[-1][3] + own
         outline = heading.segment == "outline"
         if outline and (label in seen_labels or (heading.kind, heading.number) in body_has and heading.kind == "measure"):

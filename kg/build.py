@@ -1,0 +1,203 @@
+"""The whole pipeline: a corpus folder in, a complete build directory out.
+
+ingest -> structure -> extract -> link -> align -> graph -> store, views and reports.
+The build is assembled in a temporary directory beside the target and swapped in at the
+end, so a failed build never leaves a half-written `build/`.
+"""
+from __future__ import annotations
+
+import csv
+import time
+from collections import Counter
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Callable, Optional
+
+from kg.errors import InputError
+from kg.fileio import atomic_dir, read_jsonl, write_csv, write_jsonl, write_text
+from kg.ingest import Disagreement, ingest_corpus, manifest_overrides
+from kg.records import (
+    Alignment, Concept, Corpus, Document, DocumentMeta, Mention, Section, Segment,
+)
+from kg.structure import parse_structure
+
+# documents.csv: the analyst table promised in the README (stable column order)
+DOCUMENTS_CSV_COLUMNS = [
+    "doc_id", "title", "issuer", "level", "region", "year", "period_start", "period_end", "doc_type",
+    "doc_number", "signatory", "parent", "measures", "sha256", "status",
+]
+
+
+@dataclass
+class BuildSummary:
+    out_dir: Path
+    documents: list[DocumentMeta] = field(default_factory=list)
+    mention_counts: dict[str, Counter] = field(default_factory=dict)  # doc_id -> type -> n
+    concepts: int = 0
+    alignments: int = 0
+    triples: int = 0
+    errors: list[InputError] = field(default_factory=list)
+    disagreements: list[Disagreement] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)  # stage -> wall time
+
+
+class StageTimer:
+    def __init__(self, summary: BuildSummary):
+        self.summary = summary
+
+    def __call__(self, stage: str):
+        timer = self
+
+        class _Timing:
+            def __enter__(self):
+                self.started = time.perf_counter()
+
+            def __exit__(self, *exc):
+                elapsed = time.perf_counter() - self.started
+                timer.summary.seconds[stage] = timer.summary.seconds.get(stage, 0.0) + elapsed
+
+        return _Timing()
+
+
+def analyse(
+    corpus_dir: Path | str,
+    use_lexicon: bool = True,
+    manifest: Optional[Path | str] = None,
+    use_manifest: bool = True,
+    progress: Optional[Callable[[int, int, Document], None]] = None,
+    summary: Optional[BuildSummary] = None,
+) -> Corpus:
+    """Run ingest -> structure -> extract -> link -> align in memory and return the Corpus."""
+    from kg.align import align
+    from kg.extract import extract, make_pipeline
+    from kg.link import link, load_lexicon
+
+    summary = summary or BuildSummary(out_dir=Path("."))
+    timed = StageTimer(summary)
+    with timed("ingest"):
+        ingested = ingest_corpus(corpus_dir, manifest=manifest, use_manifest=use_manifest)
+    summary.errors, summary.disagreements = ingested.errors, ingested.disagreements
+    corpus = Corpus(documents=ingested.documents)
+    with timed("extract"):
+        nlp = make_pipeline(use_lexicon=use_lexicon)
+    mentions: list[Mention] = []
+    for done, document in enumerate(corpus.documents, start=1):
+        with timed("structure"):
+            sections = parse_structure(document)
+            corpus.sections[document.doc_id] = sections
+            document.meta.measures = sum(1 for s in sections if s.is_measure)
+        with timed("extract"):
+            mentions.extend(extract(document, sections, nlp))
+        if progress:
+            progress(done, len(corpus.documents), document)
+    with timed("link"):
+        corpus.mentions, corpus.concepts = link(mentions, load_lexicon(use_lexicon=use_lexicon))
+    with timed("align"):
+        overrides = manifest_overrides(corpus_dir, manifest) if use_manifest else {}
+        corpus.alignments = align(corpus, overrides=overrides)
+    return corpus
+
+
+def write_tables(corpus: Corpus, out_dir: Path) -> None:
+    """The analyst tables and the stage outputs later commands read back (see load_corpus)."""
+    for document in corpus.documents:
+        write_text(out_dir / "text" / f"{document.doc_id}.txt", document.text)
+    metas = [asdict(d.meta) for d in corpus.documents]
+    write_csv(out_dir / "documents.csv", DOCUMENTS_CSV_COLUMNS, metas)
+    write_jsonl(out_dir / "documents.jsonl", (
+        {**asdict(d.meta), "segments": [asdict(s) for s in d.segments]} for d in corpus.documents
+    ))
+    write_jsonl(out_dir / "sections.jsonl", (asdict(s) for doc in corpus.documents for s in corpus.sections[doc.doc_id]))
+    write_jsonl(out_dir / "mentions.jsonl", (m.to_json() for m in corpus.mentions))
+    write_jsonl(out_dir / "concepts.jsonl", (asdict(c) for c in corpus.concepts))
+    write_jsonl(out_dir / "alignments.jsonl", (a.to_json() for a in corpus.alignments))
+
+
+def build(
+    corpus_dir: Path | str,
+    out_dir: Path | str = "build",
+    use_lexicon: bool = True,
+    manifest: Optional[Path | str] = None,
+    use_manifest: bool = True,
+    views: bool = True,
+    reports: bool = True,
+    progress: Optional[Callable[[int, int, Document], None]] = None,
+) -> BuildSummary:
+    """Build graph, store, tables, views and reports for a corpus folder into `out_dir`."""
+    from kg.graph import build_graph
+    from kg.store import write_graph_files, write_store
+
+    out_dir = Path(out_dir)
+    summary = BuildSummary(out_dir=out_dir)
+    timed = StageTimer(summary)
+    corpus = analyse(corpus_dir, use_lexicon, manifest, use_manifest, progress, summary)
+    if not corpus.documents:
+        reasons = "; ".join(str(e) for e in summary.errors) or "no .txt, .docx, .pdf or .html files"
+        raise InputError(corpus_dir, f"nothing to build: {reasons}")
+    with atomic_dir(out_dir) as staging:
+        with timed("tables"):
+            write_tables(corpus, staging)
+        with timed("graph"):
+            dataset = build_graph(corpus)
+            summary.triples = write_graph_files(dataset, staging)
+            write_store(dataset, staging / "store")
+        if reports:
+            from kg.report import write_alignment_report, write_continuity_report
+
+            with timed("reports"):
+                write_alignment_report(corpus, staging / "reports")
+                write_continuity_report(corpus, staging / "reports")
+        if views:
+            from kg.view import write_views
+
+            with timed("views"):
+                write_views(staging, staging / "views", corpus=corpus)
+    summary.documents = [d.meta for d in corpus.documents]
+    summary.concepts = len(corpus.concepts)
+    summary.alignments = sum(1 for a in corpus.alignments if not a.local_only)
+    for mention in corpus.mentions:
+        summary.mention_counts.setdefault(mention.doc_id, Counter())[mention.type] += 1
+    return summary
+
+
+# --------------------------------------------------------------------------- reading back
+
+def _meta_from_row(row: dict) -> DocumentMeta:
+    names = {f.name: f for f in fields(DocumentMeta)}
+    values = {}
+    for name, value in row.items():
+        if name not in names:
+            continue
+        if name in ("year", "period_start", "period_end", "measures") and value not in (None, ""):
+            value = int(value)
+        values[name] = None if value == "" else value
+    return DocumentMeta(**values)
+
+
+def load_corpus(build_dir: Path | str) -> Corpus:
+    """Read a build directory back into a Corpus (no re-extraction)."""
+    build_dir = Path(build_dir)
+    source = build_dir / "documents.jsonl"
+    if not source.exists():
+        raise InputError(build_dir, "not a build directory (no documents.jsonl); run `kg build` first")
+    corpus = Corpus()
+    for row in read_jsonl(source):
+        segments = [Segment(**s) for s in row.pop("segments", [])]
+        meta = _meta_from_row(row)
+        text = (build_dir / "text" / f"{meta.doc_id}.txt").read_text(encoding="utf-8")
+        corpus.documents.append(Document(meta=meta, text=text, segments=segments))
+        corpus.sections[meta.doc_id] = []
+    for row in read_jsonl(build_dir / "sections.jsonl"):
+        corpus.sections.setdefault(row["doc_id"], []).append(Section(**row))
+    corpus.mentions = [Mention.from_json(row) for row in read_jsonl(build_dir / "mentions.jsonl")]
+    corpus.concepts = [Concept(**row) for row in read_jsonl(build_dir / "concepts.jsonl")]
+    alignments = build_dir / "alignments.jsonl"
+    if alignments.exists():
+        names = {f.name for f in fields(Alignment)}
+        corpus.alignments = [Alignment(**{k: v for k, v in row.items() if k in names}) for row in read_jsonl(alignments)]
+    return corpus
+
+
+def read_documents_csv(build_dir: Path | str) -> list[dict]:
+    with (Path(build_dir) / "documents.csv").open(encoding="utf-8", newline="") as rows:
+        return list(csv.DictReader(rows))

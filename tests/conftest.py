@@ -1,0 +1,52 @@
+"""Session fixtures: the bundled corpus, ingested once and built once."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+CORPUS = REPO / "corpus"
+GOLD = REPO.parent / "shared" / "gold"  # answer keys: evaluation only
+
+
+@pytest.fixture(scope="session")
+def corpus_dir() -> Path:
+    return CORPUS
+
+
+@pytest.fixture(scope="session")
+def ingested():
+    from kg.ingest import ingest_corpus
+
+    return ingest_corpus(CORPUS)
+
+
+@pytest.fixture(scope="session")
+def documents(ingested):
+    """doc_id -> Document of the bundled corpus."""
+    return {d.doc_id: d for d in ingested.documents}
+
+
+@pytest.fixture(scope="session")
+def built_corpus(tmp_path_factory) -> Path:
+    """A full `kg build` of the bundled corpus; returns the build directory."""
+    from kg.build import build
+
+    out = tmp_path_factory.mktemp("build") / "build"
+    build(CORPUS, out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def loaded_corpus(built_corpus):
+    from kg.build import load_corpus
+
+    return load_corpus(built_corpus)
+
+
+@pytest.fixture(scope="session")
+def gold_dir() -> Path:
+    if not GOLD.is_dir():
+        pytest.skip(f"answer keys not found at {GOLD}")
+    return GOLD
