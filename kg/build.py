@@ -70,7 +70,7 @@ def analyse(
     """Run ingest -> structure -> extract -> link -> align in memory and return the Corpus."""
     from kg.align import align
     from kg.extract import extract, make_pipeline
-    from kg.link import link, load_lexicon
+    from kg.link import Lexicon, link, load_lexicon
 
     summary = summary or BuildSummary(out_dir=Path("."))
     timed = StageTimer(summary)
@@ -91,7 +91,8 @@ def analyse(
         if progress:
             progress(done, len(corpus.documents), document)
     with timed("link"):
-        corpus.mentions, corpus.concepts = link(mentions, load_lexicon(use_lexicon=use_lexicon))
+        # without the curated lexicon, concepts come from discovery alone
+        corpus.mentions, corpus.concepts = link(mentions, load_lexicon() if use_lexicon else Lexicon())
     with timed("align"):
         overrides = manifest_overrides(corpus_dir, manifest) if use_manifest else {}
         corpus.alignments = align(corpus, overrides=overrides)

@@ -120,3 +120,179 @@ def display_width(text: str) -> int:
     import unicodedata
 
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+@main.command("view")
+@build_dir_option
+@click.option("-o", "--out", "out_dir", type=click.Path(path_type=Path), default=None,
+              help="Folder for the HTML files [default: BUILD/views].")
+@click.option("-p", "--program", default=None, help="Program of the neighbourhood view (name, alias or concept id).")
+@handle_errors
+def view_command(build_dir, out_dir, program):
+    """Write the interactive, self-contained HTML views (overview, program, alignment, continuity)."""
+    from kg.view import write_views
+
+    for path in write_views(build_dir, out_dir, program=program):
+        click.echo(str(path))
+
+
+@main.command("serve")
+@click.argument("build_arg", required=False, type=click.Path(path_type=Path))
+@build_dir_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind (loopback only by default).")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="TCP port (0 = any free).")
+@click.option("--timeout", default=10.0, show_default=True, type=click.FloatRange(min=0.1),
+              help="Seconds a query may run before it is stopped (HTTP 503).")
+@handle_errors
+def serve_command(build_arg, build_dir, host, port, timeout):
+    """Serve the build read-only: SPARQL 1.1 Protocol at /sparql, a query page at /."""
+    from kg.serve import serve
+
+    serve(build_arg or build_dir, host=host, port=port, timeout=timeout)
+
+
+@main.command("align")
+@build_dir_option
+@click.option("--lower", default=None, help="Lower-level document id (default: every document with upper-level ones).")
+@click.option("--upper", default=None, help="Upper-level document id; with --lower, compared even if not above it.")
+@click.option("-k", "--top-k", default=3, show_default=True, type=click.IntRange(1, 20),
+              help="Upper-level passages kept per measure.")
+@click.option("-o", "--out", "out_dir", type=click.Path(path_type=Path), default=None,
+              help="Folder for the reports [default: BUILD/reports].")
+@handle_errors
+def align_command(build_dir, lower, upper, top_k, out_dir):
+    """Align lower-level measures with upper-level passages; write Markdown, HTML and CSV reports."""
+    from kg.align import align
+    from kg.build import load_corpus
+    from kg.report import write_alignment_report
+
+    corpus = load_corpus(build_dir)
+    alignments = align(corpus, lower=lower, upper=upper, top_k=top_k)
+    for path in write_alignment_report(corpus, out_dir or Path(build_dir) / "reports", lower=lower, upper=upper,
+                                       alignments=alignments):
+        click.echo(str(path))
+
+
+@main.command("continuity")
+@build_dir_option
+@click.option("-p", "--program", default=None, help="One program (name, alias or concept id) instead of all.")
+@click.option("-o", "--out", "out_dir", type=click.Path(path_type=Path), default=None,
+              help="Folder for the reports [default: BUILD/reports].")
+@handle_errors
+def continuity_command(build_dir, program, out_dir):
+    """Programs and target indicators across documents and years; write Markdown, HTML and CSV reports."""
+    from kg.build import load_corpus
+    from kg.report import write_continuity_report
+
+    corpus = load_corpus(build_dir)
+    for path in write_continuity_report(corpus, out_dir or Path(build_dir) / "reports", program=program):
+        click.echo(str(path))
+
+
+@main.command("eval")
+@click.option("-g", "--gold", "gold_dir", type=click.Path(path_type=Path), required=True,
+              help="Folder of answer keys (one YAML per document, alignment_*.yaml).")
+@build_dir_option
+@click.option("--json", "as_json", is_flag=True, help="Emit the report as JSON.")
+@click.option("--min-f1", type=float, default=None,
+              help="Exit with status 1 if any category's F1 is below this value.")
+@handle_errors
+def eval_command(gold_dir, build_dir, as_json, min_f1):
+    """Score a build against answer keys: P/R/F1 per category and document, metadata accuracy,
+    and the misses and spurious finds of every document."""
+    import json
+
+    from kg.errors import QualityError
+    from kg.evaluate import evaluate
+
+    report = evaluate(gold_dir, build_dir)
+    if as_json:
+        click.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2, default=str))
+    else:
+        click.echo(report.to_text())
+    failing = report.below(min_f1) if min_f1 is not None else []
+    if failing:
+        raise QualityError(f"F1 below {min_f1}: " + ", ".join(
+            f"{c} {report.categories[c].f1:.3f}" for c in failing))
+
+
+@main.command("query")
+@click.argument("sparql", required=False)
+@click.option("--name", "-n", "name", help="Run a canned query from ontology/queries/ by name.")
+@click.option("--param", "-p", "params", multiple=True, metavar="KEY=VALUE",
+              help="Bind a parameter of the query (repeatable); bound safely, never pasted into the text.")
+@click.option("--list", "list_queries", is_flag=True, help="List the canned queries and their parameters.")
+@build_dir_option
+@output_options
+@handle_errors
+def query_command(sparql, name, params, list_queries, build_dir, fmt):
+    """Run SPARQL (text or a .rq FILE) or a canned query over the build's store.
+
+    All named graphs are queried as one default graph; the project prefixes (kg:, oa:, skos:,
+    dcterms:, prov: ...) need not be declared. Without arguments, lists the canned queries.
+    """
+    from kg.errors import InputError
+    from kg.query import canned_queries, run_canned, run_query
+
+    bindings = {}
+    for item in params:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise InputError("--param", f"expected KEY=VALUE, got {item!r}")
+        bindings[key.strip().lstrip("?")] = value
+    if list_queries or (not sparql and not name):
+        for query in canned_queries().values():
+            args = " ".join(f"{p.name}=…" if p.required else f"[{p.name}=…]" for p in query.params)
+            click.echo(f"{query.name:32} {query.title}" + (f"   ({args})" if args else ""))
+        return
+    if name:
+        result = run_canned(build_dir, name, bindings)
+    else:
+        if sparql.endswith(".rq") or Path(sparql).is_file():
+            path = Path(sparql)
+            if not path.is_file():
+                raise InputError(path, "query file not found")
+            sparql = path.read_text(encoding="utf-8")
+        result = run_query(build_dir, sparql, bindings)
+    click.echo(result.format(fmt).rstrip("\n"))
+
+
+@main.command("stats")
+@build_dir_option
+@output_options
+@handle_errors
+def stats_command(build_dir, fmt):
+    """Counts of documents, sections, mentions per type, concepts and triples per named graph."""
+    from kg.query import graph_stats
+
+    click.echo(graph_stats(build_dir).format(fmt).rstrip("\n"))
+
+
+@main.command("validate")
+@build_dir_option
+@handle_errors
+def validate_command(build_dir):
+    """Check the build's graph against the SHACL shapes (exit 0 conforms, 1 violations, 2 bad input)."""
+    from kg.errors import QualityError
+    from kg.validate import validate
+
+    report = validate(build_dir)
+    if not report.conforms:
+        click.echo(report.results_text)
+        raise QualityError(f"{report.violations} SHACL violation(s), {report.warnings} warning(s)")
+    click.echo(f"conforms ({report.warnings} warning(s))")
+
+
+@main.command("export")
+@build_dir_option
+@click.option("--format", "-f", "fmt", type=click.Choice(["graphml", "gexf", "jsonld"]), required=True,
+              help="GraphML / GEXF (documents, programs, organizations, places as a network) or JSON-LD (all RDF).")
+@click.option("--output", "-o", "out", type=click.Path(path_type=Path), default=None,
+              help="Output file (default: build/export/graph.<format>).")
+@handle_errors
+def export_command(build_dir, fmt, out):
+    """Export the graph for Gephi, Cytoscape or JSON-LD tools."""
+    from kg.export import export
+
+    path = export(build_dir, fmt, out)
+    click.echo(str(path))

@@ -1,0 +1,110 @@
+"""spaCy components that find mentions in a policy text.
+
+Each component is a spaCy factory writing character-exact spans to ``doc.spans[<name>]``;
+``Span._.kg`` carries the extra Mention fields (subtype, canonical, source, parent, and for
+targets indicator/value/unit/comparator/year/kind). Domain words live in ``ontology/lexicon``.
+"""
+from __future__ import annotations
+
+import functools
+import re
+from pathlib import Path
+from typing import Any, Iterable, Optional
+
+import yaml
+from spacy.tokens import Doc, Span
+
+from kg.errors import InputError
+
+ONTOLOGY_DIR = Path(__file__).resolve().parents[2] / "ontology"
+LEXICON_DIR = ONTOLOGY_DIR / "lexicon"
+
+if not Span.has_extension("kg"):
+    Span.set_extension("kg", default=None)
+
+# Characters that end a clause: a name never runs across them.
+CLAUSE_BREAK = "。；！？，、：:;,!?\n\r\t（）()《》“”‘’\"「」【】[]"
+
+
+@functools.lru_cache(maxsize=None)
+def load_yaml(name: str) -> dict[str, Any]:
+    """Read one lexicon file of ``ontology/lexicon`` (cached: gazetteers load once)."""
+    path = LEXICON_DIR / name
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(path, "lexicon file is missing") from None
+    except yaml.YAMLError as exc:
+        raise InputError(path, f"not valid YAML ({exc.__class__.__name__})") from None
+    if not isinstance(data, dict):
+        raise InputError(path, "expected a mapping at the top level")
+    return data
+
+
+def make_span(doc: Doc, start: int, end: int, label: str, **fields: Any) -> Optional[Span]:
+    """A span over exactly ``doc.text[start:end]``; the character offsets are kept in ``_.kg``
+    because a word segmenter may not align with them."""
+    span = doc.char_span(start, end, label=label, alignment_mode="expand")
+    if span is None:
+        return None
+    span._.kg = {"char_start": start, "char_end": end, **{k: v for k, v in fields.items() if v is not None}}
+    return span
+
+
+def set_spans(doc: Doc, key: str, spans: Iterable[Optional[Span]]) -> Doc:
+    doc.spans[key] = [s for s in spans if s is not None]
+    return doc
+
+
+def alternation(words: Iterable[str]) -> str:
+    """A regex alternation trying longer words first."""
+    return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
+
+
+class Gazetteer:
+    """Leftmost-longest matching of a fixed set of names (built once, reused for every document)."""
+
+    def __init__(self, entries: dict[str, Any]):
+        self.entries = dict(entries)
+        self._by_first: dict[str, list[str]] = {}
+        for name in sorted(self.entries, key=len, reverse=True):
+            if name:
+                self._by_first.setdefault(name[0], []).append(name)
+
+    def finditer(self, text: str) -> Iterable[tuple[int, int, Any]]:
+        i, n = 0, len(text)
+        while i < n:
+            for name in self._by_first.get(text[i], ()):
+                if text.startswith(name, i):
+                    yield i, i + len(name), self.entries[name]
+                    i += len(name)
+                    break
+            else:
+                i += 1
+
+
+@functools.lru_cache(maxsize=1)
+def _jieba():
+    import jieba
+
+    jieba.setLogLevel(60)
+    jieba.initialize()
+    return jieba
+
+
+def after_last_boundary(window: str, words: Iterable[str]) -> int:
+    """Offset in ``window`` just after the last boundary word. Words of two or more characters
+    match anywhere; a single character only as a whole jieba token (及 ends 普及, it is no boundary)."""
+    words = set(words)
+    best = 0
+    for word in words:
+        if len(word) > 1:
+            position = window.rfind(word)
+            if position >= 0:
+                best = max(best, position + len(word))
+    offset = 0
+    for token in _jieba().cut(window, HMM=False):
+        offset += len(token)
+        if token in words and len(token) == 1:
+            best = max(best, offset)
+    return best

@@ -1,0 +1,111 @@
+"""Places: administrative divisions (cpca's adcodes.csv), zones, regions and foreign places."""
+from __future__ import annotations
+
+import csv
+import functools
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+import cpca
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from kg.components import Gazetteer, load_yaml, make_span, set_spans
+
+ADCODES = Path(cpca.__file__).resolve().parent / "resources" / "adcodes.csv"
+
+
+@dataclass(frozen=True)
+class Place:
+    name: str  # full name (郑州市 for the short form 郑州)
+    level: str  # country | province | city | district | county | township | region | foreign
+    parent: Optional[str] = None
+    adcode: Optional[str] = None
+
+
+def _division_level(adcode: str, name: str) -> str:
+    if adcode[2:6] == "0000":
+        return "province"
+    if adcode[4:6] == "00":
+        return "city"
+    return "district" if name.endswith("区") else "county"
+
+
+@functools.lru_cache(maxsize=1)
+def gazetteer() -> Gazetteer:
+    """Every known place by the names texts use for it; short forms map to the full place."""
+    config = load_yaml("places.yaml")
+    ignore = set(config.get("ignore_names", []))
+    rows = []
+    with ADCODES.open(encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            code, name = row["adcode"][:6], row["name"].strip()
+            if name and name not in ignore:
+                rows.append((code, name))
+    by_code = {code: name for code, name in rows}
+    counts: dict[str, int] = {}
+    for _, name in rows:
+        counts[name] = counts.get(name, 0) + 1
+
+    entries: dict[str, Place] = {}
+    for code, name in rows:
+        level = _division_level(code, name)
+        parent_code = code[:2] + "0000" if level == "city" else code[:4] + "00"
+        parent = by_code.get(parent_code) or by_code.get(code[:2] + "0000") if level != "province" else None
+        place = Place(name, level, parent, code)
+        if counts[name] > 1:  # 朝阳区 exists in several cities: the parent is unknown
+            place = Place(name, level, None, None)
+        entries.setdefault(name, place)
+
+    short_ignore = set(config.get("ignore_short_forms", []))
+    for place in list(entries.values()):
+        for suffix in config["short_form_suffixes"].get(place.level, []):
+            if place.name.endswith(suffix):
+                short = place.name[: -len(suffix)]
+                if len(short) >= 2 and short not in short_ignore and short not in entries:
+                    entries[short] = place
+                break
+
+    for zone in config.get("zones", []):
+        entries.setdefault(zone["name"], Place(zone["name"], zone["level"], zone.get("parent")))
+    for name in config.get("regions", []):
+        entries.setdefault(name, Place(name, "region"))
+    for name in config.get("foreign", []):
+        entries.setdefault(name, Place(name, "foreign"))
+    return Gazetteer(entries)
+
+
+IDEOGRAPH = re.compile(r"[\u4e00-\u9fff]")
+TITLE = re.compile(r"《[^《》\n]*》")
+
+
+def find_places(text: str) -> list[tuple[int, int, Place]]:
+    """Places named in the text; not those inside a cited title (《郑州都市区…规划》 names a document)
+    nor a whole quoted name (“六安” is a safety campaign, not 六安市)."""
+    titles = [m.span() for m in TITLE.finditer(text)]
+    found = []
+    for start, end, place in gazetteer().finditer(text):
+        if any(a < start and end < b for a, b in titles):
+            continue
+        if text[start - 1:start] == "“" and text[end:end + 1] == "”":
+            continue
+        if end - start == 2 and place.level in ("district", "county") and IDEOGRAPH.match(text[start - 1:start]):
+            continue  # 范县 in 示范县, 新县 in 创新县: a two-character county inside a word
+        found.append((start, end, place))
+    return found
+
+
+@Language.factory("kg_places")
+def make_places(nlp: Language, name: str):
+    gazetteer()  # load once, when the pipeline is built
+
+    def places(doc: Doc) -> Doc:
+        return set_spans(doc, "kg_places", (
+            make_span(doc, start, end, "place", subtype=place.level, parent=place.parent,
+                      canonical=place.name, source="gazetteer")
+            for start, end, place in find_places(doc.text)
+        ))
+
+    return places

@@ -1,0 +1,197 @@
+"""Programs: named, trackable policy initiatives.
+
+Three general signals, plus the curated lexicon when ``use_lexicon`` is on:
+- quoted names, “县管校聘”改革 (the quote marks the name; slogans and lists are filtered out);
+- head-noun names, 阳光体育工程 / 英才计划 / 选课走班制度, starting after a verb or function word;
+- numeric shorthand, 三提高一规范 (numeral + word, twice).
+"""
+from __future__ import annotations
+
+import functools
+import re
+from typing import Optional
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from kg.components import CLAUSE_BREAK, Gazetteer, after_last_boundary, alternation, load_yaml, make_span, set_spans
+
+TITLE = re.compile(r"《[^《》\n]*》")
+QUOTE = re.compile(r"“([^“”\n]{1,40})”")
+NAME_CHARS = r"[\u4e00-\u9fff0-9A-Za-z+＋.]"
+
+
+@functools.lru_cache(maxsize=1)
+def _config() -> dict:
+    return load_yaml("program_patterns.yaml")
+
+
+@functools.lru_cache(maxsize=1)
+def _heads() -> re.Pattern:
+    return re.compile(alternation(_config()["heads"]))
+
+
+@functools.lru_cache(maxsize=1)
+def _quote_suffix() -> re.Pattern:
+    return re.compile(alternation(_config()["quote_suffixes"]))
+
+
+@functools.lru_cache(maxsize=1)
+def _lexicon_gazetteer() -> Gazetteer:
+    from kg.link import load_lexicon
+
+    return Gazetteer(load_lexicon().labels())
+
+
+def _kind_of(name: str) -> Optional[str]:
+    heads = _config()["heads"]
+    for head in sorted(heads, key=len, reverse=True):
+        if name.endswith(head):
+            return heads[head]
+    return None
+
+
+def _inside(spans: list[tuple[int, int]], start: int, end: int) -> bool:
+    return any(a <= start and end <= b for a, b in spans)
+
+
+def quoted_programs(text: str) -> list[tuple[int, int, Optional[str], str]]:
+    """(start, end, kind, rule) of quoted names, with a following head word (“三标”活动)."""
+    reject = _config()["quote_reject"]
+    patterns = [re.compile(p) for p in reject["patterns"]]
+    found = []
+    for match in QUOTE.finditer(text):
+        inner = match.group(1).strip()
+        separators = len(re.findall(r"[、，,；]", inner))
+        if not inner or separators > reject["max_separators"] or len(inner) > reject["max_chars"]:
+            continue
+        if any(p.search(inner) for p in patterns) or _is_slogan(inner):
+            continue
+        after = text[match.end():match.end() + 6]
+        if any(after.startswith(word) for word in reject["followed_by"]):
+            continue
+        before = text[max(0, match.start() - 4):match.start()]
+        if any(before.endswith(word) for word in reject["preceded_by"]):
+            continue
+        end = match.end()
+        suffix = _quote_suffix().match(text, end)
+        if suffix:
+            end = suffix.end()
+        found.append((match.start(), end, _kind_of(text[match.start():end]), "quoted"))
+    return found
+
+
+def _is_slogan(inner: str) -> bool:
+    parts = re.split(r"[、，,]", inner)
+    limit = _config()["quote_reject"]["slogan_part_chars"]
+    numerals = _config()["shorthand"]["numerals"]
+    return len(parts) > 1 and all(2 <= len(p) <= limit and p[0] not in numerals for p in parts)
+
+
+def _left_boundary(text: str, head_start: int) -> int:
+    """Where a head-noun name begins: after the last clause break or boundary word before the head."""
+    config = _config()
+    limit = max(0, head_start - config["max_name_chars"])
+    start = head_start
+    while start > limit and text[start - 1] not in CLAUSE_BREAK and re.match(NAME_CHARS, text[start - 1]):
+        start -= 1
+    window_open = start == limit and start > 0 and re.match(NAME_CHARS, text[start - 1])
+    window = text[start:head_start]
+    best = after_last_boundary(window, config["left_boundaries"])
+    if best == 0 and window_open:
+        return -1  # no boundary within reach: the name would be cut in the middle of a word
+    return start + best
+
+
+def _is_generic(core: str) -> bool:
+    words = sorted(_config()["generic_cores"], key=len, reverse=True)
+    rest = core
+    while rest:
+        word = next((w for w in words if rest.startswith(w)), None)
+        if word is None:
+            return False
+        rest = rest[len(word):]
+    return True
+
+
+def head_noun_programs(text: str) -> list[tuple[int, int, Optional[str], str]]:
+    """(start, end, kind, rule) of names ending in a head noun (工程, 计划, 制度 …)."""
+    found = []
+    for match in _heads().finditer(text):
+        start = _left_boundary(text, match.start())
+        if start < 0:
+            continue
+        lead = re.match(_config()["leading_count"], text[start:match.start()])
+        if lead:
+            start += lead.end()
+        core = text[start:match.start()]
+        if any(core.endswith(w) for w in _config()["generic_core_endings"]):
+            continue
+        if len(core) < _config()["min_core_chars"] or _is_generic(core) or re.fullmatch(r"[\d.]+", core):
+            continue
+        found.append((start, match.end(), _config()["heads"][match.group(0)], "head-noun"))
+    return found
+
+
+def shorthand_programs(text: str) -> list[tuple[int, int, Optional[str], str]]:
+    """(start, end, kind, rule) of unquoted numeric shorthand (三提高一规范)."""
+    config = _config()["shorthand"]
+    numerals, reject = config["numerals"], set(config["reject_chars"])
+    found = []
+    for match in re.finditer(config["pattern"], text):
+        name = match.group(0)
+        halves = re.split(f"[{numerals}]", name)[1:]
+        if re.match(config["reject_pattern"], name):
+            continue
+        if len(halves) < 2 or any(not h or set(h) & reject for h in halves):
+            continue
+        if re.match(f"[{numerals}]", text[match.end():match.end() + 1] or "x"):
+            continue
+        found.append((match.start(), match.end(), "mechanism", "shorthand"))
+    return found
+
+
+def lexicon_programs(text: str) -> list[tuple[int, int, Optional[str], str]]:
+    """(start, end, kind, rule) of curated names, with a generic word that follows (校长职级制改革)."""
+    generic = re.compile(alternation(_config()["generic_trailing"]))
+    found = []
+    for start, end, concept in _lexicon_gazetteer().finditer(text):
+        trailing = generic.match(text, end)
+        found.append((start, trailing.end() if trailing else end, concept.kind, "lexicon"))
+    return found
+
+
+def find_programs(text: str, use_lexicon: bool = True) -> list[tuple[int, int, Optional[str], str]]:
+    titles = [m.span() for m in TITLE.finditer(text)]
+    quoted = quoted_programs(text)
+    curated = lexicon_programs(text) if use_lexicon else []
+    strong = [(s, e) for s, e, _, _ in quoted] + [(s, e) for s, e, _, _ in curated]
+    found = list(quoted)
+    # a curated name inside a quoted one is the same mention unless it names something smaller
+    found += [c for c in curated if not _inside([(s, e) for s, e, _, _ in quoted], c[0], c[1])]
+    for cand in head_noun_programs(text) + shorthand_programs(text):
+        start, end = cand[0], cand[1]
+        if any(s < end and start < e and not (start <= s and e <= end) for s, e in strong):
+            continue  # overlaps a quoted or curated name without containing it
+        if _inside(strong, start, end):
+            continue
+        found.append(cand)
+    unique = {}
+    for cand in found:
+        if not _inside(titles, cand[0], cand[1]):
+            unique.setdefault((cand[0], cand[1]), cand)
+    return sorted(unique.values())
+
+
+@Language.factory("kg_programs", default_config={"use_lexicon": True})
+def make_programs(nlp: Language, name: str, use_lexicon: bool):
+    if use_lexicon:
+        _lexicon_gazetteer()
+
+    def programs(doc: Doc) -> Doc:
+        return set_spans(doc, "kg_programs", (
+            make_span(doc, start, end, "program", subtype=kind, source=rule)
+            for start, end, kind, rule in find_programs(doc.text, use_lexicon)
+        ))
+
+    return programs

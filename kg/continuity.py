@@ -1,0 +1,234 @@
+"""Continuity of programs and target indicators across documents and years.
+
+Programs: where each program concept appears (documents, years, levels), first and last seen,
+gap years, and which programs are new / continued / dropped between successive documents of one
+issuer (or one level). Occurrences come from the linked mentions; a program asked for by name is
+also found verbatim in the text (any of its labels), so continuity works before extraction too.
+
+Indicators: the values a target indicator takes across documents and years, with their kind
+(baseline / achieved / target). Indicator names are linked conservatively: an alias file
+(``ontology/indicators.yaml``, optional) first, then normalised names with a char-bigram Dice
+above a high threshold (``continuity.indicator_similarity`` in ``ontology/lexicon/alignment.yaml``).
+"""
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from pathlib import Path
+from typing import Optional
+
+import yaml
+
+from kg.align import _QUOTED, dice, normalise_indicator, normalise_name
+from kg.errors import InputError
+from kg.hierarchy import load_settings
+from kg.records import Corpus, Document, Mention, Section
+
+INDICATOR_ALIASES = Path(__file__).resolve().parent.parent / "ontology" / "indicators.yaml"
+
+
+def _measure_at(sections: list[Section], offset: int) -> Optional[str]:
+    """Label of the innermost section around ``offset``."""
+    inside = [s for s in sections if s.start <= offset < s.end]
+    return max(inside, key=lambda s: (s.depth, s.start)).label if inside else None
+
+
+def _quote(text: str, start: int, end: int, width: int = 30) -> str:
+    left = max(text.rfind("\n", 0, start) + 1, start - width)
+    right = text.find("\n", end)
+    right = min(len(text) if right < 0 else right, end + width)
+    return text[left:right].strip()
+
+
+def _occurrence(doc: Document, sections: list[Section], start: int, end: int, source: str) -> dict:
+    meta = doc.meta
+    return {"doc_id": doc.doc_id, "title": meta.title, "issuer": meta.issuer, "level": meta.level,
+            "year": meta.year, "measure": _measure_at(sections, start), "start": start, "end": end,
+            "text": doc.text[start:end], "quote": _quote(doc.text, start, end), "source": source}
+
+
+def program_occurrences(corpus: Corpus, program: Optional[str] = None) -> dict[str, dict]:
+    """concept key -> {label, labels, occurrences}; ``program`` (a name or concept id) selects one."""
+    settings = load_settings()
+    docs = {d.doc_id: d for d in corpus.documents}
+    concepts = {c.concept_id: c for c in corpus.concepts if c.scheme == "programs"}
+    programs: dict[str, dict] = {}
+
+    def entry(key: str, label: str) -> dict:
+        return programs.setdefault(key, {"concept": key, "label": label, "labels": {label}, "occurrences": []})
+
+    mentions = [m for m in corpus.mentions if m.type == "program" and m.doc_id in docs]
+    for mention in mentions:
+        label = mention.canonical or mention.text
+        item = entry(mention.concept or normalise_name(label, settings), label)
+        item["labels"].add(mention.text)
+        item["occurrences"].append(_occurrence(docs[mention.doc_id], corpus.sections.get(mention.doc_id, []),
+                                               mention.start, mention.end, mention.source or "mention"))
+    if not mentions:
+        # no extraction yet: “quoted” names are the programs
+        for doc in corpus.documents:
+            for match in _QUOTED.finditer(doc.text):
+                item = entry(normalise_name(match.group(1), settings), match.group(1))
+                item["occurrences"].append(_occurrence(doc, corpus.sections.get(doc.doc_id, []),
+                                                       match.start(1), match.end(1), "quoted"))
+    for key, concept in concepts.items():
+        if key in programs:
+            programs[key]["label"] = concept.pref_label
+            programs[key]["labels"] |= {concept.pref_label, *concept.alt_labels}
+    if program is None:
+        return programs
+    wanted = normalise_name(program, settings)
+    chosen = {k: v for k, v in programs.items()
+              if k == program or wanted in {normalise_name(label, settings) for label in v["labels"]}}
+    if not chosen:
+        chosen = {wanted: {"concept": wanted, "label": program, "labels": {program}, "occurrences": []}}
+    for item in chosen.values():
+        _add_verbatim(item, corpus, settings)
+    return chosen
+
+
+def _add_verbatim(item: dict, corpus: Corpus, settings: dict) -> None:
+    """Add every verbatim occurrence of the program's labels not already found as a mention."""
+    seen = {(o["doc_id"], o["start"]) for o in item["occurrences"]}
+    labels = sorted({label for label in item["labels"] if len(label) >= settings["names"]["min_chars"]},
+                    key=len, reverse=True)
+    for doc in corpus.documents:
+        taken: list[tuple[int, int]] = [(o["start"], o["end"]) for o in item["occurrences"] if o["doc_id"] == doc.doc_id]
+        for label in labels:
+            for match in re.finditer(re.escape(label), doc.text):
+                if (doc.doc_id, match.start()) in seen or any(s <= match.start() < e for s, e in taken):
+                    continue
+                taken.append((match.start(), match.end()))
+                item["occurrences"].append(_occurrence(doc, corpus.sections.get(doc.doc_id, []),
+                                                       match.start(), match.end(), "verbatim"))
+
+
+def _program_timeline(item: dict, corpus_years: list[int]) -> dict:
+    occurrences = sorted(item["occurrences"], key=lambda o: (o["year"] or 0, o["doc_id"], o["start"]))
+    years = sorted({o["year"] for o in occurrences if o["year"] is not None})
+    first, last = (years[0], years[-1]) if years else (None, None)
+    gaps = [y for y in corpus_years if first is not None and first < y < last and y not in years]
+    return {
+        "concept": item["concept"], "label": item["label"], "labels": sorted(item["labels"]),
+        "documents": list(dict.fromkeys(o["doc_id"] for o in occurrences)),
+        "years": years, "levels": sorted({o["level"] for o in occurrences if o["level"]}),
+        "first_seen": first, "last_seen": last, "gaps": gaps, "occurrences": occurrences,
+    }
+
+
+def program_changes(corpus: Corpus, programs: dict[str, dict]) -> list[dict]:
+    """New / continued / dropped programs between successive documents of one issuer or level."""
+    present: dict[str, set[str]] = defaultdict(set)
+    labels = {}
+    for key, item in programs.items():
+        labels[key] = item["label"]
+        for occurrence in item["occurrences"]:
+            present[occurrence["doc_id"]].add(key)
+    groups: dict[str, list] = defaultdict(list)
+    for doc in corpus.documents:
+        if doc.meta.year is None:
+            continue
+        if doc.meta.issuer:
+            groups[f"issuer: {doc.meta.issuer}"].append(doc.meta)
+        groups[f"level: {doc.meta.level}"].append(doc.meta)
+    changes, seen_pairs = [], set()
+    for group, metas in sorted(groups.items()):
+        metas.sort(key=lambda m: (m.year, m.doc_id))
+        for before, after in zip(metas, metas[1:]):
+            if (before.doc_id, after.doc_id) in seen_pairs or before.year == after.year:
+                continue
+            seen_pairs.add((before.doc_id, after.doc_id))
+            old, new = present[before.doc_id], present[after.doc_id]
+            changes.append({
+                "group": group, "from_doc": before.doc_id, "from_year": before.year,
+                "to_doc": after.doc_id, "to_year": after.year,
+                "new": sorted(labels[k] for k in new - old), "continued": sorted(labels[k] for k in new & old),
+                "dropped": sorted(labels[k] for k in old - new),
+            })
+    return changes
+
+
+# ---------------------------------------------------------------- indicators
+
+def load_indicator_aliases(path: Optional[Path | str] = None) -> dict[str, str]:
+    """normalised alias -> canonical indicator name, from the optional alias file."""
+    path = Path(path or INDICATOR_ALIASES)
+    if not path.exists():
+        return {}
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as err:
+        raise InputError(path, f"not valid YAML ({err.__class__.__name__})") from None
+    entries = data.get("indicators", data) if isinstance(data, dict) else data
+    aliases = {}
+    if isinstance(entries, dict):  # canonical: [aliases]
+        entries = [{"name": k, "aliases": v or []} for k, v in entries.items()]
+    for entry in entries or []:
+        if isinstance(entry, dict) and entry.get("name"):
+            for alias in [entry["name"], *(entry.get("aliases") or [])]:
+                aliases[normalise_indicator(str(alias))] = str(entry["name"])
+    return aliases
+
+
+def link_indicators(names: list[str], threshold: float, aliases: Optional[dict[str, str]] = None) -> dict[str, str]:
+    """indicator name -> the name of its indicator concept (first-seen member of its group)."""
+    aliases = aliases or {}
+    canonical: dict[str, str] = {}
+    heads: list[tuple[str, str]] = []  # (normalised, display) of each group
+    for name in names:
+        key = normalise_indicator(name)
+        if key in aliases:
+            canonical[name] = aliases[key]
+            continue
+        match = next((display for head, display in heads if dice(key, head) >= threshold), None)
+        if match is None:
+            heads.append((key, name))
+            match = name
+        canonical[name] = match
+    return canonical
+
+
+def indicator_trajectories(corpus: Corpus, mentions: Optional[list[Mention]] = None) -> list[dict]:
+    settings = load_settings()
+    docs = {d.doc_id: d for d in corpus.documents}
+    targets = [m for m in (corpus.mentions if mentions is None else mentions)
+               if m.type == "target" and m.indicator and m.doc_id in docs]
+    names = list(dict.fromkeys(m.indicator for m in targets))
+    concept = link_indicators(names, settings["continuity"]["indicator_similarity"], load_indicator_aliases())
+    groups: dict[str, list[dict]] = defaultdict(list)
+    for mention in targets:
+        doc = docs[mention.doc_id]
+        groups[concept[mention.indicator]].append({
+            "doc_id": doc.doc_id, "title": doc.meta.title, "level": doc.meta.level,
+            "doc_year": doc.meta.year, "year": mention.year, "indicator": mention.indicator,
+            "value": mention.value, "unit": mention.unit, "comparator": mention.comparator, "kind": mention.kind,
+            "measure": mention.measure, "start": mention.start, "end": mention.end,
+            "quote": _quote(doc.text, mention.start, mention.end),
+        })
+    trajectories = []
+    for name, points in groups.items():
+        points.sort(key=lambda p: (p["year"] or p["doc_year"] or 0, p["doc_id"], p["start"]))
+        trajectories.append({"indicator": name, "names": sorted({p["indicator"] for p in points}),
+                             "documents": list(dict.fromkeys(p["doc_id"] for p in points)), "points": points})
+    # indicators followed across documents first: those are the trajectories worth reading
+    trajectories.sort(key=lambda t: (-len(t["documents"]), -len(t["points"]), t["indicator"]))
+    return trajectories
+
+
+def continuity(corpus: Corpus, program: Optional[str] = None) -> dict:
+    """Programs (timelines and changes between successive documents) and indicator trajectories.
+
+    ``program`` (a name or concept id) restricts programs to that one, and indicators to those
+    stated in measures where it appears.
+    """
+    programs = program_occurrences(corpus, program)
+    corpus_years = sorted({d.meta.year for d in corpus.documents if d.meta.year is not None})
+    timelines = sorted((_program_timeline(item, corpus_years) for item in programs.values()),
+                       key=lambda t: (-len(t["documents"]), t["first_seen"] or 0, t["label"]))
+    indicators = indicator_trajectories(corpus)
+    if program is not None:
+        places = {(o["doc_id"], o["measure"]) for t in timelines for o in t["occurrences"]}
+        indicators = [t for t in indicators
+                      if any((p["doc_id"], p["measure"]) in places for p in t["points"])]
+    return {"program": program, "programs": timelines, "changes": [] if program else program_changes(corpus, programs),
+            "indicators": indicators}

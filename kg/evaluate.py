@@ -1,0 +1,451 @@
+"""Score a build against hand-made answer keys (``kg eval``).
+
+Matching rules (for the README)
+-------------------------------
+Answer keys are the per-document YAML files of the gold directory (format: its GUIDELINES.md);
+``alignment_*.yaml`` files there are scored by ``kg.evaluate_alignment``. A build is read from
+``mentions.jsonl``, ``documents.csv`` and ``text/<doc_id>.txt``. Only documents that have a key
+are scored; a keyed document missing from the build counts every key item as missed.
+
+* **Names** (programs, organizations, places, cited documents) are compared after removing
+  quotation marks, book-title marks 《》, brackets' width differences and all spaces; a generic
+  trailing word (改革, 工程, 工作, 活动, 行动, 建设, 制度, 机制, 项目, 计划, 试点, 模式, 创建) may
+  be added or dropped on either side.
+* **Programs**: predictions are grouped by concept (else canonical label, else text): one
+  predicted concept counts once per document. A group matches a key item when any of its forms
+  (canonical label or any mention text) equals the key's ``name`` or any ``surface`` form.
+  **Organizations** likewise (key ``name`` or ``surface``); **places** on ``name``;
+  **cited documents** on ``title`` (the text inside 《》).
+* **Targets**: every predicted target mention is one prediction. It matches a key item when the
+  value is equal (numerically, e.g. 83.30 = 83.3; ranges such as "3-5" as strings, any dash) and
+  the unit is equal (null = none), and either the indicator wording is similar (Dice coefficient
+  of the two character sets >= 0.5) or the prediction's span overlaps an occurrence of the key's
+  ``quote`` in the document text.
+* Key items marked ``uncertain: true`` are neutral: a prediction matching only such items is
+  neither right nor wrong, and missing them is no miss.
+* Precision = predictions matching a certain key item / (those + predictions matching nothing);
+  recall = certain key items matched / certain key items; F1 their harmonic mean. A prediction
+  repeating an already matched item (the same target restated in a boxed column) is therefore
+  not an error. Figures are micro-averaged over documents and also given per document.
+* **Metadata** accuracy over issuer, level, year, doc_type, doc_number: strings compared after
+  the name normalisation above, years as integers; a null key value and an empty prediction agree.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Optional
+
+import yaml
+
+from kg.errors import InputError, KGError
+from kg.fileio import read_jsonl
+
+CATEGORIES = ("program", "organization", "cited_document", "place", "target")
+GOLD_SECTIONS = {
+    "program": "programs",
+    "organization": "organizations",
+    "cited_document": "cited_documents",
+    "place": "places",
+    "target": "targets",
+}
+METADATA_FIELDS = ("issuer", "level", "year", "doc_type", "doc_number")
+GENERIC_SUFFIXES = ("改革", "工程", "工作", "活动", "行动", "建设", "制度", "机制", "项目", "计划", "试点", "模式", "创建")
+QUOTE_MARKS = re.compile(r"[“”‘’\"'「」『』《》〈〉\s\u3000]")
+BRACKETS = str.maketrans({"（": "(", "）": ")", "，": ",", "：": ":", "；": ";", "—": "-", "－": "-"})
+DASHES = re.compile(r"\s*[-—–~～－至到]\s*")
+INDICATOR_SIMILARITY = 0.5
+
+
+# --------------------------------------------------------------------------- normalisation
+
+def normalise_name(name: Any) -> str:
+    return QUOTE_MARKS.sub("", str(name or "")).translate(BRACKETS).lower()
+
+
+def name_keys(name: Any) -> set[str]:
+    """The forms a name may match: itself and itself without one generic trailing word."""
+    base = normalise_name(name)
+    if not base:
+        return set()
+    keys = {base}
+    for suffix in GENERIC_SUFFIXES:
+        if base.endswith(suffix) and len(base) - len(suffix) >= 2:
+            keys.add(base[: -len(suffix)])
+    return keys
+
+
+def normalise_value(value: Any) -> str:
+    return DASHES.sub("-", str(value).strip()) if value is not None else ""
+
+
+def values_equal(predicted: Any, gold: Any) -> bool:
+    a, b = normalise_value(predicted), normalise_value(gold)
+    try:
+        return abs(float(a) - float(b)) < 1e-9
+    except ValueError:
+        return a == b
+
+
+def normalise_unit(unit: Any) -> Optional[str]:
+    text = str(unit).strip().replace("％", "%") if unit is not None else ""
+    return text or None
+
+
+def indicator_similarity(a: Optional[str], b: Optional[str]) -> float:
+    """Dice coefficient of the two character sets (quotation marks and spaces ignored)."""
+    set_a, set_b = set(normalise_name(a)), set(normalise_name(b))
+    if not set_a or not set_b:
+        return 0.0
+    return 2 * len(set_a & set_b) / (len(set_a) + len(set_b))
+
+
+# --------------------------------------------------------------------------- report records
+
+@dataclass
+class Score:
+    tp: int = 0  # predictions matching a certain key item
+    fp: int = 0  # predictions matching no key item
+    neutral: int = 0  # predictions matching only uncertain key items
+    found: int = 0  # certain key items matched
+    fn: int = 0  # certain key items missed
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
+
+    @property
+    def recall(self) -> float:
+        return self.found / (self.found + self.fn) if self.found + self.fn else 0.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+    def add(self, other: "Score") -> None:
+        for name in ("tp", "fp", "neutral", "found", "fn"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    def to_json(self) -> dict[str, Any]:
+        return {**asdict(self), "precision": round(self.precision, 4), "recall": round(self.recall, 4),
+                "f1": round(self.f1, 4)}
+
+
+@dataclass
+class EvalReport:
+    categories: dict[str, Score] = field(default_factory=dict)
+    documents: dict[str, dict[str, Score]] = field(default_factory=dict)
+    errors: dict[str, dict[str, dict[str, list[str]]]] = field(default_factory=dict)  # doc -> cat -> missed/spurious
+    metadata: dict[str, Any] = field(default_factory=dict)
+    target_attributes: dict[str, Any] = field(default_factory=dict)  # kind/year/comparator agreement
+    alignment: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def below(self, min_f1: float) -> list[str]:
+        """Categories (with at least one key item) whose F1 is below ``min_f1``."""
+        return [c for c, s in self.categories.items() if s.found + s.fn > 0 and s.f1 < min_f1]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "categories": {c: s.to_json() for c, s in self.categories.items()},
+            "documents": {d: {c: s.to_json() for c, s in cats.items()} for d, cats in self.documents.items()},
+            "metadata": self.metadata,
+            "target_attributes": self.target_attributes,
+            "alignment": self.alignment,
+            "errors": self.errors,
+            "notes": self.notes,
+        }
+
+    def to_text(self) -> str:
+        lines = ["category         P      R      F1     tp  fp  neutral  found  fn"]
+        for category, s in self.categories.items():
+            lines.append(f"{category:15s} {s.precision:6.3f} {s.recall:6.3f} {s.f1:6.3f} "
+                         f"{s.tp:4d} {s.fp:3d} {s.neutral:6d} {s.found:6d} {s.fn:4d}")
+        if self.metadata:
+            lines.append(f"metadata accuracy {self.metadata['accuracy']:.3f} "
+                         f"({self.metadata['correct']}/{self.metadata['total']})")
+        if self.target_attributes.get("pairs"):
+            lines.append("matched targets agreeing on " + ", ".join(
+                f"{name} {share:.3f}" for name, share in self.target_attributes["agreement"].items()))
+        for doc_id, cats in self.documents.items():
+            lines.append("")
+            lines.append(f"== {doc_id}: " + ", ".join(f"{c} F1 {s.f1:.2f}" for c, s in cats.items()))
+            for mismatch in self.metadata.get("mismatches", {}).get(doc_id, []):
+                lines.append(f"  metadata {mismatch}")
+            for category, found in self.errors.get(doc_id, {}).items():
+                for label in ("missed", "spurious"):
+                    if found.get(label):
+                        lines.append(f"  {category} {label} ({len(found[label])}): " + " | ".join(found[label]))
+        for name, figures in self.alignment.items():
+            lines.append("")
+            lines.append(f"alignment {name}: " + json.dumps(figures, ensure_ascii=False, default=str)[:2000])
+        lines.extend(f"note: {note}" for note in self.notes)
+        return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- reading inputs
+
+def read_yaml(path: Path) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise InputError(path, f"not valid YAML ({exc.__class__.__name__})") from None
+    except UnicodeDecodeError:
+        raise InputError(path, "not UTF-8 text") from None
+
+
+def load_keys(gold_dir: Path) -> dict[str, dict]:
+    if not gold_dir.is_dir():
+        raise InputError(gold_dir, "answer-key folder not found")
+    keys = {}
+    for path in sorted(gold_dir.glob("*.y*ml")):
+        if path.name.startswith("alignment"):
+            continue
+        data = read_yaml(path)
+        if not isinstance(data, dict) or "doc_id" not in data:
+            raise InputError(path, "not an answer key (no doc_id)")
+        keys[str(data["doc_id"])] = data
+    if not keys:
+        raise InputError(gold_dir, "no answer keys (*.yaml with a doc_id) found")
+    return keys
+
+
+def load_build(build_dir: Path) -> tuple[dict[str, list[dict]], dict[str, dict]]:
+    mentions_path = build_dir / "mentions.jsonl"
+    if not mentions_path.is_file():
+        raise InputError(mentions_path, "missing; run `kg build` first")
+    try:
+        rows = read_jsonl(mentions_path)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(mentions_path, f"not JSON Lines ({exc.__class__.__name__})") from None
+    mentions: dict[str, list[dict]] = {}
+    for row in rows:
+        mentions.setdefault(str(row.get("doc_id")), []).append(row)
+    documents: dict[str, dict] = {}
+    documents_path = build_dir / "documents.csv"
+    if documents_path.is_file():
+        with documents_path.open(encoding="utf-8", newline="") as data:
+            documents = {row["doc_id"]: row for row in csv.DictReader(data)}
+    return mentions, documents
+
+
+def document_text(build_dir: Path, doc_id: str) -> Optional[str]:
+    path = build_dir / "text" / f"{doc_id}.txt"
+    return path.read_text(encoding="utf-8") if path.is_file() else None
+
+
+# --------------------------------------------------------------------------- names
+
+@dataclass
+class Prediction:
+    label: str
+    forms: set[str]
+    row: Optional[dict] = None
+
+
+def group_names(rows: Iterable[dict], category: str) -> list[Prediction]:
+    """One prediction per concept (programs), canonical label or text."""
+    groups: dict[str, Prediction] = {}
+    for row in rows:
+        text = row.get("text") or ""
+        if category == "cited_document":
+            text = text.strip("《》")
+        canonical = row.get("canonical")
+        key = normalise_name(row.get("concept") or canonical or text)
+        if category in ("place", "cited_document"):
+            key = normalise_name(canonical or text)
+        group = groups.setdefault(key, Prediction(canonical or text, set()))
+        for form in (text, canonical):
+            if form:
+                group.forms |= name_keys(form)
+    return list(groups.values())
+
+
+def gold_name_forms(item: dict, category: str) -> set[str]:
+    if category == "cited_document":
+        names = [item.get("title")]
+    elif category == "place":
+        names = [item.get("name")]
+    else:
+        names = [item.get("name"), *(item.get("surface") or [])]
+    forms: set[str] = set()
+    for name in names:
+        forms |= name_keys(name)
+    return forms
+
+
+def gold_label(item: dict, category: str) -> str:
+    if category == "target":
+        return f"{item.get('indicator')}={item.get('value')}{item.get('unit') or ''}"
+    return str(item.get("title") if category == "cited_document" else item.get("name"))
+
+
+# --------------------------------------------------------------------------- targets
+
+def quote_spans(text: Optional[str], quote: Optional[str]) -> list[tuple[int, int]]:
+    """Every occurrence of ``quote`` in ``text``, ignoring whitespace differences."""
+    if not text or not quote:
+        return []
+    kept = [(i, ch) for i, ch in enumerate(text) if not ch.isspace()]
+    squeezed = "".join(ch for _, ch in kept)
+    needle = re.sub(r"\s+", "", str(quote))
+    spans, at = [], squeezed.find(needle)
+    while needle and at >= 0:
+        spans.append((kept[at][0], kept[at + len(needle) - 1][0] + 1))
+        at = squeezed.find(needle, at + 1)
+    return spans
+
+
+def overlaps(row: dict, spans: list[tuple[int, int]]) -> bool:
+    start, end = row.get("start"), row.get("end")
+    return start is not None and end is not None and any(start < b and end > a for a, b in spans)
+
+
+def closeness(row: dict, item: dict, spans: list[tuple[int, int]]) -> tuple[bool, float]:
+    """How well a matching prediction fits a key item: at its quote first, then by wording."""
+    return overlaps(row, spans), indicator_similarity(row.get("indicator"), item.get("indicator"))
+
+
+def target_matches(row: dict, item: dict, spans: list[tuple[int, int]]) -> bool:
+    if not values_equal(row.get("value"), item.get("value")):
+        return False
+    if normalise_unit(row.get("unit")) != normalise_unit(item.get("unit")):
+        return False
+    if indicator_similarity(row.get("indicator"), item.get("indicator")) >= INDICATOR_SIMILARITY:
+        return True
+    return overlaps(row, spans)
+
+
+# --------------------------------------------------------------------------- scoring
+
+def score_category(category: str, rows: list[dict], items: list[dict], text: Optional[str],
+                   pairs: Optional[list] = None) -> tuple[Score, dict]:
+    """Score one category of one document; matched (prediction row, key item) pairs of
+    targets are appended to ``pairs``."""
+    score = Score()
+    matched: set[int] = set()
+    spurious: list[str] = []
+    spans: list[list[tuple[int, int]]] = []
+    if category == "target":
+        spans = [quote_spans(text, item.get("quote")) for item in items]
+        predictions = [Prediction(f"{r.get('indicator')}={r.get('value')}{r.get('unit') or ''}", set(), r) for r in rows]
+
+        def hits(prediction: Prediction) -> list[int]:
+            return [i for i, item in enumerate(items) if target_matches(prediction.row, item, spans[i])]
+    else:
+        forms = [gold_name_forms(item, category) for item in items]
+        predictions = group_names(rows, category)
+
+        def hits(prediction: Prediction) -> list[int]:
+            return [i for i, f in enumerate(forms) if prediction.forms & f]
+
+    for prediction in predictions:
+        found = hits(prediction)
+        certain = [i for i in found if not items[i].get("uncertain")]
+        if certain:
+            score.tp += 1
+            matched.update(certain)
+            if pairs is not None and prediction.row is not None:
+                pairs.append((prediction.row, items[max(certain, key=lambda i: closeness(prediction.row, items[i], spans[i]))]))
+        elif found:
+            score.neutral += 1
+        else:
+            score.fp += 1
+            spurious.append(prediction.label)
+    missed = [gold_label(item, category) for i, item in enumerate(items)
+              if not item.get("uncertain") and i not in matched]
+    score.found = len(matched)
+    score.fn = len(missed)
+    return score, {"missed": missed, "spurious": spurious}
+
+
+def attribute_agreement(pairs: list[tuple[dict, dict]]) -> dict[str, Any]:
+    """How often matched targets also agree on kind, year and comparator (not part of F1)."""
+    names = ("kind", "year", "comparator")
+    agree = {name: 0 for name in names}
+    for row, item in pairs:
+        for name in names:
+            agree[name] += str(row.get(name) or "") == str(item.get(name) or "")
+    return {"pairs": len(pairs), "agreement": {n: round(agree[n] / len(pairs), 4) if pairs else 0.0 for n in names}}
+
+
+def metadata_agrees(field_name: str, predicted: Any, gold: Any) -> bool:
+    empty = predicted in (None, "") and gold in (None, "")
+    if empty:
+        return True
+    if field_name == "year":
+        try:
+            return int(str(predicted)) == int(gold)
+        except (TypeError, ValueError):
+            return False
+    return normalise_name(predicted) == normalise_name(gold)
+
+
+def score_metadata(keys: dict[str, dict], documents: dict[str, dict]) -> dict[str, Any]:
+    correct = total = 0
+    per_field = {name: [0, 0] for name in METADATA_FIELDS}
+    mismatches: dict[str, list[str]] = {}
+    for doc_id, key in keys.items():
+        gold = key.get("metadata") or {}
+        predicted = documents.get(doc_id, {})
+        for name in METADATA_FIELDS:
+            ok = metadata_agrees(name, predicted.get(name), gold.get(name))
+            total += 1
+            correct += ok
+            per_field[name][0] += ok
+            per_field[name][1] += 1
+            if not ok:
+                mismatches.setdefault(doc_id, []).append(f"{name}: predicted {predicted.get(name)!r}, key {gold.get(name)!r}")
+    return {
+        "accuracy": round(correct / total, 4) if total else 0.0,
+        "correct": correct,
+        "total": total,
+        "fields": {name: round(ok / n, 4) if n else 0.0 for name, (ok, n) in per_field.items()},
+        "mismatches": mismatches,
+    }
+
+
+def score_alignment(gold_dir: Path, build_dir: Path, report: EvalReport) -> None:
+    keys = sorted(gold_dir.glob("alignment_*.y*ml"))
+    if not keys:
+        return
+    try:
+        from kg.evaluate_alignment import evaluate_alignment
+    except ImportError:
+        report.notes.append("alignment keys present but kg.evaluate_alignment is not available; not scored")
+        return
+    for key_path in keys:
+        try:
+            report.alignment[key_path.stem] = evaluate_alignment(key_path, build_dir)
+        except KGError as err:  # e.g. a build without alignments: score the rest anyway
+            report.notes.append(f"{key_path.name} not scored: {err}")
+
+
+def evaluate(gold_dir: Path | str, build_dir: Path | str) -> EvalReport:
+    """Score ``build_dir`` against the answer keys in ``gold_dir`` (rules: module docstring)."""
+    gold_dir, build_dir = Path(gold_dir), Path(build_dir)
+    keys = load_keys(gold_dir)
+    mentions, documents = load_build(build_dir)
+    report = EvalReport(categories={c: Score() for c in CATEGORIES})
+    pairs: list[tuple[dict, dict]] = []
+    for doc_id, key in keys.items():
+        if doc_id not in mentions and doc_id not in documents:
+            report.notes.append(f"{doc_id}: in the answer keys but not in the build")
+        text = document_text(build_dir, doc_id)
+        report.documents[doc_id] = {}
+        for category in CATEGORIES:
+            rows = [m for m in mentions.get(doc_id, []) if m.get("type") == category]
+            items = [i for i in (key.get(GOLD_SECTIONS[category]) or []) if isinstance(i, dict)]
+            score, found = score_category(category, rows, items, text, pairs)
+            report.categories[category].add(score)
+            report.documents[doc_id][category] = score
+            if found["missed"] or found["spurious"]:
+                report.errors.setdefault(doc_id, {})[category] = found
+    report.metadata = score_metadata(keys, documents)
+    report.target_attributes = attribute_agreement(pairs)
+    score_alignment(gold_dir, build_dir, report)
+    return report

@@ -1,0 +1,503 @@
+"""Records -> RDF: one named graph per document, plus concepts, entities and alignments.
+
+The model reuses standard vocabularies (see ontology/README.md): DCMI Terms and PROV for
+documents, Web Annotation for mentions (exact offsets as ``oa:TextPositionSelector``),
+SKOS for programs and indicators, W3C ORG for organizations, FOAF for people and
+OWL-Time for plan periods. Every IRI is minted by ``kg.namespace`` from ids and labels,
+so the same corpus always gives the same graph.
+
+``to_oxigraph`` hands the dataset to pyoxigraph (sorted, for diff-stable files); kg.store
+serialises and persists it.
+"""
+from __future__ import annotations
+
+import functools
+from collections import defaultdict
+from decimal import Decimal, InvalidOperation
+from typing import Iterable, Iterator
+
+import pyoxigraph as ox
+from rdflib import BNode, Dataset, Literal, URIRef
+from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+from rdflib.namespace import NamespaceManager
+from rdflib.namespace import DCTERMS, FOAF, ORG, PROV, RDF, RDFS, SKOS, TIME, XSD
+
+from kg.namespace import (
+    ALIGNMENTS_GRAPH, CONCEPTS_GRAPH, ENTITIES_GRAPH, KG, OA, PREFIXES, alignment_iri, concept_iri, doc_iri,
+    graph_iri, mention_iri, org_iri, person_iri, place_iri, section_iri, target_iri, work_iri, year_iri,
+)
+from kg.records import Alignment, Concept, Corpus, Document, Mention, Section
+
+# OWL-Time 2017 term missing from rdflib's closed TIME namespace
+IN_XSD_GYEAR = URIRef(f"{TIME}inXSDGYear")
+CONTEXT_CHARS = 16  # characters of oa:prefix / oa:suffix around a quote
+TITLE_BRACKETS = "《》〈〉<>"
+
+Quad = tuple  # (subject, predicate, object, graph)
+
+
+def build_graph(corpus: Corpus) -> Dataset:
+    """The whole corpus as an rdflib Dataset with one named graph per document."""
+    dataset = Dataset()
+    dataset.namespace_manager = NamespaceManager(dataset, bind_namespaces="none")
+    for prefix, namespace in PREFIXES.items():
+        dataset.bind(prefix, namespace)
+    quads = list(corpus_quads(corpus))
+    for graph_name in sorted({quad[3] for quad in quads}):
+        dataset.graph(graph_name)
+    dataset.addN(quads)
+    return dataset
+
+
+def corpus_quads(corpus: Corpus) -> Iterator[Quad]:
+    """Every quad of the corpus graph (duplicates possible; the dataset keeps a set)."""
+    concepts = _ConceptIndex(corpus.concepts)
+    titles = {doc.meta.title: doc.doc_id for doc in corpus.documents if doc.meta.title}
+    by_doc: dict[str, list[Mention]] = defaultdict(list)
+    for mention in corpus.mentions:
+        by_doc[mention.doc_id].append(mention)
+    for doc in corpus.documents:
+        graph = graph_iri(doc.doc_id)
+        yield from _with_graph(_document_triples(doc), graph)
+        yield from _with_graph(_shared_resource_triples(doc), ENTITIES_GRAPH)
+        yield from _with_graph(_section_triples(doc.doc_id, corpus.sections.get(doc.doc_id, [])), graph)
+        for mention in by_doc.get(doc.doc_id, []):
+            yield from _mention_quads(doc, mention, concepts, titles)
+    yield from _with_graph(_scheme_triples(concepts), CONCEPTS_GRAPH)
+    yield from _with_graph(_alignment_triples(corpus.alignments, concepts), ALIGNMENTS_GRAPH)
+
+
+def _with_graph(triples: Iterable[tuple], graph: URIRef) -> Iterator[Quad]:
+    for s, p, o in triples:
+        yield (s, p, o, graph)
+
+
+# ------------------------------------------------------------------ literals
+
+def _zh(text: str) -> Literal:
+    return Literal(text, lang="zh")
+
+
+def _int(value: int) -> Literal:
+    return Literal(int(value), datatype=XSD.integer)
+
+
+def _gyear(year: int) -> Literal:
+    return Literal(f"{int(year):04d}", datatype=XSD.gYear)
+
+
+def _decimal(value) -> Literal | None:
+    """``xsd:decimal`` of a printed number ("81.85", "1,200"); None for ranges like "3-5"."""
+    try:
+        number = Decimal(str(value).replace(",", "").replace("，", "").strip())
+    except (InvalidOperation, ValueError):
+        return None
+    if not number.is_finite():
+        return None
+    return Literal(format(number.normalize() if number == number.to_integral() else number, "f"),
+                   datatype=XSD.decimal)
+
+
+def _score(value: float) -> Literal:
+    return Literal(format(Decimal(str(round(float(value), 4))), "f"), datatype=XSD.decimal)
+
+
+# ------------------------------------------------------------------ documents
+
+def _document_triples(doc: Document) -> Iterator[tuple]:
+    meta = doc.meta
+    iri = doc_iri(doc.doc_id)
+    yield iri, RDF.type, KG.PolicyDocument
+    yield iri, RDF.type, PROV.Entity
+    yield iri, KG.docId, Literal(doc.doc_id)
+    if meta.title:
+        yield iri, DCTERMS.title, _zh(meta.title)
+    if meta.doc_type:
+        yield iri, DCTERMS.type, Literal(meta.doc_type)
+    if meta.doc_number:
+        yield iri, DCTERMS.identifier, Literal(meta.doc_number)
+    if meta.year:
+        yield iri, DCTERMS.date, _gyear(meta.year)
+    yield iri, KG.level, Literal(meta.level or "unknown")
+    yield iri, KG.status, Literal(meta.status or "complete")
+    yield iri, KG.measureCount, _int(meta.measures or 0)
+    for prop, value in ((KG.sha256, meta.sha256), (KG.sourceFile, meta.source),
+                        (KG.sourceFormat, meta.source_format)):
+        if value:
+            yield iri, prop, Literal(value)
+    if meta.period_start or meta.period_end:
+        period = URIRef(f"{iri}/period")
+        yield iri, DCTERMS.temporal, period
+        yield period, RDF.type, TIME.Interval
+        for prop, year in ((TIME.hasBeginning, meta.period_start), (TIME.hasEnd, meta.period_end)):
+            if year:
+                yield period, prop, year_iri(year)
+    if meta.issuer:
+        yield iri, DCTERMS.creator, org_iri(meta.issuer)
+    if meta.signatory:
+        yield iri, KG.signatory, person_iri(meta.signatory)
+    if meta.region:
+        yield iri, DCTERMS.spatial, place_iri(_region_chain(meta.region)[-1][0])
+    if meta.parent:
+        yield iri, DCTERMS.isPartOf, doc_iri(meta.parent)
+
+
+def _shared_resource_triples(doc: Document) -> Iterator[tuple]:
+    """Resources a document points to that other documents share (issuer, years, places ...).
+
+    They go to the entities graph, never into a document graph: a triple stated in two
+    graphs would be counted twice by queries over the union default graph.
+    """
+    meta = doc.meta
+    for year in (meta.period_start, meta.period_end):
+        if year:
+            yield year_iri(year), RDF.type, TIME.Instant
+            yield year_iri(year), IN_XSD_GYEAR, _gyear(year)
+    if meta.issuer:
+        yield org_iri(meta.issuer), RDF.type, ORG.Organization
+        yield org_iri(meta.issuer), RDFS.label, _zh(meta.issuer)
+    if meta.signatory:
+        yield person_iri(meta.signatory), RDF.type, FOAF.Person
+        yield person_iri(meta.signatory), FOAF.name, _zh(meta.signatory)
+    if meta.parent:
+        yield doc_iri(meta.parent), RDF.type, KG.Compilation
+        yield doc_iri(meta.parent), KG.docId, Literal(meta.parent)
+    yield from _region_triples(doc)
+
+
+def _region_triples(doc: Document) -> Iterator[tuple]:
+    """The document's region as a chain of places, outermost first (河南省 ⊃ 郑州市 ⊃ 惠济区)."""
+    if not doc.meta.region:
+        return
+    outer = None
+    for name, level in _region_chain(doc.meta.region):
+        place = place_iri(name)
+        yield place, RDF.type, KG.Place
+        yield place, RDFS.label, _zh(name)
+        if level:
+            yield place, KG.level, Literal(level)
+        if outer is not None:
+            yield place, KG.withinPlace, outer
+        outer = place
+
+
+@functools.lru_cache(maxsize=1024)
+def _region_chain(region: str) -> tuple[tuple[str, str | None], ...]:
+    """Split a region string into (name, level) from province down, using cpca's division table."""
+    try:
+        import cpca
+
+        row = cpca.transform([region]).iloc[0]
+    except Exception:  # cpca cannot parse anonymised or foreign names ("XX市"): keep the string whole
+        return ((region, None),)
+    chain = []
+    for column, level in (("省", "province"), ("市", "city"), ("区", "district")):
+        name = row.get(column)
+        if isinstance(name, str) and name:
+            if level == "district" and name.endswith("县"):
+                level = "county"
+            if not chain or chain[-1][0] != name:  # municipalities repeat as 省 and 市
+                chain.append((name, level))
+    return tuple(chain) or ((region, None),)
+
+
+# ------------------------------------------------------------------ sections
+
+def _section_triples(doc_id: str, sections: list[Section]) -> Iterator[tuple]:
+    document = doc_iri(doc_id)
+    for order, section in enumerate(sections):
+        iri = section_iri(doc_id, section.label)
+        yield iri, RDF.type, KG.Section
+        if section.is_measure:
+            yield iri, RDF.type, KG.Measure
+        yield iri, RDFS.label, Literal(section.label)
+        if section.title:
+            yield iri, DCTERMS.title, _zh(section.title)
+        yield iri, DCTERMS.isPartOf, section_iri(doc_id, section.parent) if section.parent else document
+        yield iri, KG.inDocument, document
+        yield iri, KG.sectionKind, Literal(section.kind)
+        if section.number:
+            yield iri, KG.number, Literal(section.number)
+        yield iri, KG.order, _int(order)
+        yield iri, KG.depth, _int(section.depth)
+        if section.outline_only:
+            yield iri, KG.outlineOnly, Literal(True)
+        position = URIRef(f"{iri}/position")
+        yield iri, KG.textPosition, position
+        yield position, RDF.type, OA.TextPositionSelector
+        yield position, OA.start, _int(section.start)
+        yield position, OA.end, _int(section.end)
+
+
+# ------------------------------------------------------------------ mentions
+
+def _mention_quads(doc: Document, mention: Mention, concepts: "_ConceptIndex",
+                   titles: dict[str, str]) -> Iterator[Quad]:
+    graph = graph_iri(doc.doc_id)
+    document = doc_iri(doc.doc_id)
+    annotation = mention_iri(doc.doc_id, mention.start, mention.end, mention.type)
+    body, body_triples, body_graph = _body(doc, mention, annotation, concepts, titles)
+    yield from _with_graph(body_triples, body_graph)
+    if mention.type == "cited_document" and body != document:  # a notice naming its own plan is no citation
+        yield document, DCTERMS.references, body, graph
+    target = URIRef(f"{annotation}/target")
+    position = URIRef(f"{annotation}/position")
+    quote = URIRef(f"{annotation}/quote")
+    triples = [
+        (annotation, RDF.type, OA.Annotation),
+        (annotation, OA.motivatedBy, OA.identifying),
+        (annotation, KG.mentionType, Literal(mention.type)),
+        (annotation, OA.hasBody, body),
+        (annotation, OA.hasTarget, target),
+        (annotation, PROV.wasDerivedFrom, document),
+        (target, RDF.type, OA.SpecificResource),
+        (target, OA.hasSource, document),
+        (target, OA.hasSelector, position),
+        (target, OA.hasSelector, quote),
+        (position, RDF.type, OA.TextPositionSelector),
+        (position, OA.start, _int(mention.start)),
+        (position, OA.end, _int(mention.end)),
+        (quote, RDF.type, OA.TextQuoteSelector),
+        (quote, OA.exact, Literal(mention.text)),
+    ]
+    prefix = doc.text[max(0, mention.start - CONTEXT_CHARS):mention.start]
+    suffix = doc.text[mention.end:mention.end + CONTEXT_CHARS]
+    if prefix:
+        triples.append((quote, OA.prefix, Literal(prefix)))
+    if suffix:
+        triples.append((quote, OA.suffix, Literal(suffix)))
+    if mention.measure:
+        triples.append((annotation, KG.inSection, section_iri(doc.doc_id, mention.measure)))
+    if mention.source:
+        triples.append((annotation, KG.extractedBy, Literal(mention.source)))
+    if mention.sentence_start is not None and mention.sentence_end is not None:
+        sentence = URIRef(f"{annotation}/sentence")
+        triples += [
+            (annotation, KG.sentence, sentence),
+            (annotation, KG.sentenceText, Literal(doc.text[mention.sentence_start:mention.sentence_end])),
+            (sentence, RDF.type, OA.TextPositionSelector),
+            (sentence, OA.start, _int(mention.sentence_start)),
+            (sentence, OA.end, _int(mention.sentence_end)),
+        ]
+    yield from _with_graph(triples, graph)
+
+
+def _body(doc: Document, mention: Mention, annotation: URIRef, concepts: "_ConceptIndex",
+          titles: dict[str, str]) -> tuple[URIRef, list[tuple], URIRef]:
+    """The resource a mention identifies, the triples describing it and the graph they go in."""
+    name = (mention.canonical or mention.text).strip()
+    kind = mention.type
+    if kind == "program":
+        return concepts.program(mention), [], CONCEPTS_GRAPH
+    if kind == "target":
+        return _target(doc, mention, annotation, concepts)
+    if kind == "organization":
+        iri = org_iri(name)
+        triples = [(iri, RDF.type, ORG.Organization), (iri, RDFS.label, _zh(name))]
+        if mention.subtype:
+            triples.append((iri, KG.orgType, Literal(mention.subtype)))
+        if mention.parent:
+            triples += [(iri, ORG.subOrganizationOf, org_iri(mention.parent)),
+                        (org_iri(mention.parent), RDF.type, ORG.Organization),
+                        (org_iri(mention.parent), RDFS.label, _zh(mention.parent))]
+    elif kind == "place":
+        iri = place_iri(name)
+        triples = [(iri, RDF.type, KG.Place), (iri, RDFS.label, _zh(name))]
+        if mention.subtype:
+            triples.append((iri, KG.level, Literal(mention.subtype)))
+        if mention.parent:
+            triples += [(iri, KG.withinPlace, place_iri(mention.parent)),
+                        (place_iri(mention.parent), RDF.type, KG.Place),
+                        (place_iri(mention.parent), RDFS.label, _zh(mention.parent))]
+    elif kind == "person":
+        iri = person_iri(name)
+        triples = [(iri, RDF.type, FOAF.Person), (iri, FOAF.name, _zh(name))]
+    elif kind == "cited_document":
+        title = name.strip(TITLE_BRACKETS)
+        if title in titles:  # cites a document of the corpus: link to it, not to a copy
+            return doc_iri(titles[title]), [], ENTITIES_GRAPH
+        iri = work_iri(title)
+        triples = [(iri, RDF.type, DCTERMS.BibliographicResource), (iri, DCTERMS.title, _zh(title))]
+        if mention.subtype:
+            triples.append((iri, KG.citedKind, Literal(mention.subtype)))
+        return iri, triples, ENTITIES_GRAPH
+    else:  # a mention type this model does not know yet: keep its text as a textual body
+        iri = URIRef(f"{annotation}/body")
+        return iri, [(iri, RDF.type, OA.TextualBody), (iri, RDF.value, Literal(mention.text))], \
+            graph_iri(doc.doc_id)
+    if name != mention.text.strip():
+        triples.append((iri, SKOS.altLabel, _zh(mention.text.strip())))
+    return iri, triples, ENTITIES_GRAPH
+
+
+def _target(doc: Document, mention: Mention, annotation: URIRef,
+            concepts: "_ConceptIndex") -> tuple[URIRef, list[tuple], URIRef]:
+    iri = target_iri(doc.doc_id, mention.start, mention.end)
+    triples = [
+        (iri, RDF.type, KG.QuantitativeTarget),
+        (iri, KG.evidence, annotation),
+        (iri, PROV.wasDerivedFrom, doc_iri(doc.doc_id)),
+    ]
+    indicator = concepts.indicator(mention)
+    if indicator is not None:
+        triples.append((iri, KG.indicator, indicator))
+    if mention.indicator:
+        triples.append((iri, KG.indicatorLabel, Literal(mention.indicator)))
+    if mention.value is not None:
+        triples.append((iri, KG.printedValue, Literal(str(mention.value))))
+        number = _decimal(mention.value)
+        if number is not None:
+            triples.append((iri, KG.value, number))
+    for prop, value in ((KG.unit, mention.unit), (KG.comparator, mention.comparator),
+                        (KG.targetKind, mention.kind)):
+        if value:
+            triples.append((iri, prop, Literal(value)))
+    if mention.year:
+        triples.append((iri, KG.targetYear, _gyear(mention.year)))
+    if mention.measure:
+        triples.append((iri, KG.inSection, section_iri(doc.doc_id, mention.measure)))
+    return iri, triples, graph_iri(doc.doc_id)
+
+
+# ------------------------------------------------------------------ concepts
+
+class _ConceptIndex:
+    """The corpus concepts, plus concepts discovered while mapping mentions (no linker output)."""
+
+    def __init__(self, concepts: list[Concept]):
+        self.concepts: dict[URIRef, Concept] = {}
+        self.by_label: dict[tuple[str, str], URIRef] = {}
+        for concept in concepts:
+            self._add(concept)
+
+    def _add(self, concept: Concept) -> URIRef:
+        iri = concept_iri(concept.concept_id, concept.scheme)
+        self.concepts.setdefault(iri, concept)
+        self.by_label.setdefault((concept.scheme, concept.concept_id), iri)
+        for label in [concept.pref_label, *concept.alt_labels]:
+            self.by_label.setdefault((concept.scheme, label), iri)
+        return iri
+
+    def lookup(self, key: str, scheme: str = "programs") -> URIRef:
+        return self.by_label.get((scheme, key)) or self._add(Concept(concept_id=key, pref_label=key, scheme=scheme))
+
+    def program(self, mention: Mention) -> URIRef:
+        key = mention.concept or mention.canonical or mention.text.strip()
+        return self.lookup(key, "programs")
+
+    def indicator(self, mention: Mention) -> URIRef | None:
+        if mention.concept and ("indicators", mention.concept) in self.by_label:
+            return self.by_label[("indicators", mention.concept)]
+        label = "".join((mention.indicator or "").split())
+        return self.lookup(label, "indicators") if label else None
+
+
+def _scheme_triples(concepts: _ConceptIndex) -> Iterator[tuple]:
+    for scheme, label in ((KG.programScheme, "政策项目"), (KG.indicatorScheme, "指标")):
+        yield scheme, RDF.type, SKOS.ConceptScheme
+        yield scheme, SKOS.prefLabel, _zh(label)
+    for iri, concept in concepts.concepts.items():
+        scheme = KG.indicatorScheme if concept.scheme == "indicators" else KG.programScheme
+        yield iri, RDF.type, SKOS.Concept
+        yield iri, SKOS.inScheme, scheme
+        yield iri, SKOS.prefLabel, _zh(concept.pref_label)
+        for alt in concept.alt_labels:
+            if alt != concept.pref_label:
+                yield iri, SKOS.altLabel, _zh(alt)
+        if concept.kind:
+            yield iri, KG.programKind, Literal(concept.kind)
+        yield iri, KG.curated, Literal(bool(concept.curated))
+
+
+# ------------------------------------------------------------------ alignments
+
+def _alignment_triples(alignments: list[Alignment], concepts: _ConceptIndex) -> Iterator[tuple]:
+    seen: set[URIRef] = set()
+    for alignment in alignments:
+        lower = section_iri(alignment.lower_doc, alignment.lower_measure)
+        if alignment.local_only or not alignment.upper_doc or not alignment.upper_measure:
+            yield lower, KG.localOnly, Literal(True)
+            continue
+        upper = section_iri(alignment.upper_doc, alignment.upper_measure)
+        iri = alignment_iri(alignment.lower_doc, alignment.lower_measure, alignment.upper_doc,
+                            alignment.upper_measure)
+        if iri in seen:  # the same pair found twice (e.g. by two methods): keep them apart
+            iri = URIRef(f"{iri}/{len(seen)}")
+        seen.add(iri)
+        yield iri, RDF.type, KG.Alignment
+        yield iri, KG.lowerSection, lower
+        yield iri, KG.upperSection, upper
+        yield iri, KG.score, _score(alignment.score)
+        if alignment.strength:
+            yield iri, KG.strength, Literal(alignment.strength)
+        if alignment.method:
+            yield iri, KG.method, Literal(alignment.method)
+        yield iri, KG.rank, _int(alignment.rank)
+        yield iri, KG.reuseRatio, _score(alignment.reuse_ratio)
+        for program in alignment.shared_programs:
+            yield iri, KG.sharedProgram, concepts.lookup(program, "programs")
+        for target in alignment.shared_targets:
+            yield iri, KG.sharedTarget, Literal(target)
+        if alignment.evidence or alignment.reuse_ratio > 0:
+            yield lower, PROV.wasQuotedFrom, upper
+        for number, span in enumerate(alignment.evidence, start=1):
+            yield from _evidence_span(iri, number, span, lower, upper)
+
+
+def _evidence_span(alignment: URIRef, number: int, span: dict, lower: URIRef, upper: URIRef) -> Iterator[tuple]:
+    iri = URIRef(f"{alignment}/evidence/{number}")
+    yield alignment, KG.evidence, iri
+    yield lower, PROV.qualifiedQuotation, iri
+    yield iri, RDF.type, KG.EvidenceSpan
+    yield iri, RDF.type, PROV.Quotation
+    yield iri, PROV.entity, upper
+    text = span.get("text") or span.get("quote")
+    if text:
+        yield iri, KG.quote, Literal(text)
+    for key, prop in (("lower_start", KG.lowerStart), ("lower_end", KG.lowerEnd),
+                      ("upper_start", KG.upperStart), ("upper_end", KG.upperEnd)):
+        if isinstance(span.get(key), int):
+            yield iri, prop, _int(span[key])
+
+
+# ------------------------------------------------------------------ serialisation
+
+def to_oxigraph(dataset: Dataset) -> list[ox.Quad]:
+    """The dataset's quads as pyoxigraph quads, sorted (graph, subject, predicate, object)."""
+    convert = _TermConverter()
+    quads = []
+    for graph in dataset.graphs():
+        name = convert(graph.identifier)
+        if graph.identifier == DATASET_DEFAULT_GRAPH_ID:
+            name = ox.DefaultGraph()
+        quads.extend(ox.Quad(convert(s), convert(p), convert(o), name) for s, p, o in graph)
+    quads.sort(key=lambda quad: (str(quad.graph_name), str(quad.subject), str(quad.predicate), str(quad.object)))
+    return quads
+
+
+class _TermConverter:
+    """rdflib term -> pyoxigraph term, caching IRIs (most terms repeat)."""
+
+    def __init__(self):
+        self.nodes: dict[str, ox.NamedNode] = {}
+
+    def named(self, iri: str) -> ox.NamedNode:
+        node = self.nodes.get(iri)
+        if node is None:
+            node = self.nodes[iri] = ox.NamedNode(iri)
+        return node
+
+    def __call__(self, term):
+        if isinstance(term, URIRef):
+            return self.named(str(term))
+        if isinstance(term, BNode):
+            return ox.BlankNode(str(term))
+        if isinstance(term, Literal):
+            if term.language:
+                return ox.Literal(str(term), language=term.language)
+            if term.datatype:
+                return ox.Literal(str(term), datatype=self.named(str(term.datatype)))
+            return ox.Literal(str(term))
+        if hasattr(term, "identifier"):
+            return self(term.identifier)
+        raise TypeError(f"cannot convert {term!r} to an Oxigraph term")

@@ -1,0 +1,150 @@
+"""Who is above whom: which documents are upper-level for a lower-level one.
+
+A document is upper-level for another when its administrative level ranks higher and its
+region contains the other's region (惠济区 ⊂ 郑州市, resolved with cpca's table of Chinese
+administrative divisions). Anonymised regions ("XX市", "XX县") cannot be placed on the map:
+they only form chains with the other parts of the same compilation. A manual override (a list
+of upper doc ids per lower doc) always wins. The level order lives in
+``ontology/lexicon/alignment.yaml``.
+"""
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Iterable, Mapping, Optional
+
+import yaml
+
+from kg.errors import InputError
+from kg.records import DocumentMeta
+
+SETTINGS_PATH = Path(__file__).resolve().parent.parent / "ontology" / "lexicon" / "alignment.yaml"
+
+
+@functools.lru_cache(maxsize=4)
+def _load_yaml(path: str) -> dict:
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(path, "alignment settings file not found") from None
+    except yaml.YAMLError as err:
+        raise InputError(path, f"not valid YAML ({err.__class__.__name__})") from None
+    if not isinstance(data, dict):
+        raise InputError(path, "alignment settings must be a mapping")
+    return data
+
+
+def load_settings(path: Optional[Path | str] = None) -> dict:
+    """The alignment / hierarchy / continuity settings (cached; do not mutate)."""
+    return _load_yaml(str(path or SETTINGS_PATH))
+
+
+def level_rank(level: Optional[str], settings: Optional[dict] = None) -> Optional[int]:
+    ranks = (settings or load_settings())["hierarchy"]["level_rank"]
+    return ranks.get(level or "unknown")
+
+
+def is_anonymised(region: Optional[str], settings: Optional[dict] = None) -> bool:
+    markers = (settings or load_settings())["hierarchy"]["anonymised_markers"]
+    return bool(region) and any(marker in region for marker in markers)
+
+
+@functools.lru_cache(maxsize=4096)
+def _named_chain(place: str) -> tuple[str, ...]:
+    """province > city > district of a place name or an issuer containing one, via cpca."""
+    import cpca  # slow to import: only when a hierarchy is actually needed
+
+    row = cpca.transform([place]).iloc[0]
+    chain = []
+    for column in ("省", "市", "区"):
+        value = row.get(column)
+        if isinstance(value, str) and value and value not in chain:
+            chain.append(value)
+    # cpca fills a province for a bare district it can place; a string it cannot place gives nothing
+    return tuple(chain) if row.get("adcode") else ()
+
+
+def region_chain(meta: DocumentMeta, settings: Optional[dict] = None) -> tuple[str, ...]:
+    """The nested regions of a document, outermost first; () when it cannot be placed."""
+    settings = settings or load_settings()
+    region = meta.region or ""
+    if is_anonymised(region, settings) or (not region and is_anonymised(meta.issuer, settings)):
+        # own chain per compilation: all anonymised parts of one compilation share a root
+        return ("anonymised:" + (meta.parent or meta.doc_id), region or meta.issuer or "")
+    for place in (region, meta.issuer or ""):
+        if place:
+            chain = _named_chain(place)
+            if chain:
+                return chain
+    return ()
+
+
+def region_contains(upper: tuple[str, ...], lower: tuple[str, ...]) -> bool:
+    """True when ``upper`` is ``lower`` or one of its enclosing regions."""
+    if not upper or not lower or len(upper) > len(lower):
+        return False
+    if upper[0].startswith("anonymised:"):
+        # anonymised parts of one compilation: same root, any part name (their places are unknown)
+        return upper[0] == lower[0]
+    return lower[: len(upper)] == upper
+
+
+def is_upper(upper: DocumentMeta, lower: DocumentMeta, settings: Optional[dict] = None) -> bool:
+    """Whether ``upper`` is an upper-level document for ``lower`` (by level and region)."""
+    settings = settings or load_settings()
+    if upper.doc_id == lower.doc_id:
+        return False
+    upper_rank, lower_rank = level_rank(upper.level, settings), level_rank(lower.level, settings)
+    if upper_rank is None or lower_rank is None or upper_rank >= lower_rank:
+        return False
+    return region_contains(region_chain(upper, settings), region_chain(lower, settings))
+
+
+def period_relation(upper: DocumentMeta, year: Optional[int]) -> str:
+    """``in_force`` when the upper document's period covers ``year``, else ``earlier``/``later``."""
+    start = upper.period_start or upper.year
+    end = upper.period_end or start
+    if year is None or start is None:
+        return "in_force"
+    if start <= year <= (end or start):
+        return "in_force"
+    return "earlier" if (end or start) < year else "later"
+
+
+def upper_documents(
+    metas: Iterable[DocumentMeta],
+    lower: DocumentMeta,
+    overrides: Optional[Mapping[str, list[str]]] = None,
+    settings: Optional[dict] = None,
+) -> list[str]:
+    """Doc ids of the upper-level documents of ``lower``: in force first, then nearest in time."""
+    settings = settings or load_settings()
+    metas = list(metas)
+    if overrides and lower.doc_id in overrides:
+        wanted = set(overrides[lower.doc_id])
+        chosen = [m for m in metas if m.doc_id in wanted]
+    else:
+        chosen = [m for m in metas if is_upper(m, lower, settings)]
+    order = {"in_force": 0, "earlier": 1, "later": 2}
+
+    def key(meta: DocumentMeta):
+        relation = period_relation(meta, lower.year)
+        distance = abs((meta.period_start or meta.year or 0) - (lower.year or 0))
+        return (order[relation], distance, meta.doc_id)
+
+    return [m.doc_id for m in sorted(chosen, key=key)]
+
+
+def hierarchy(
+    metas: Iterable[DocumentMeta],
+    overrides: Optional[Mapping[str, list[str]]] = None,
+    settings: Optional[dict] = None,
+) -> dict[str, list[str]]:
+    """doc id -> its upper-level doc ids (only documents that have any)."""
+    metas = list(metas)
+    result = {}
+    for meta in metas:
+        uppers = upper_documents(metas, meta, overrides, settings)
+        if uppers:
+            result[meta.doc_id] = uppers
+    return result

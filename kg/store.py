@@ -1,0 +1,121 @@
+"""Persisting the graph: ``graph.trig`` / ``graph.ttl`` and the Oxigraph store.
+
+Files are serialised by pyoxigraph from sorted quads: the output is diff-stable and the
+serialiser is far faster than rdflib's. The store is written atomically: quads are
+bulk-loaded into a fresh directory beside the target, which then replaces the old store,
+so a reader never opens a half-loaded store. ``kg query`` and ``kg serve`` open it.
+"""
+from __future__ import annotations
+
+import gc
+from pathlib import Path
+from typing import Iterable
+
+import pyoxigraph as ox
+from rdflib import Dataset
+
+from kg.errors import InputError
+from kg.fileio import atomic_dir, atomic_path
+from kg.namespace import PREFIXES
+
+
+def _quads(dataset: Dataset | Iterable[ox.Quad]) -> list[ox.Quad]:
+    if isinstance(dataset, Dataset):
+        from kg.graph import to_oxigraph
+
+        return to_oxigraph(dataset)
+    return list(dataset)
+
+
+def serialize_trig(quads: list[ox.Quad]) -> bytes:
+    return ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=PREFIXES)
+
+
+def union_triples(quads: Iterable[ox.Quad]) -> list[ox.Triple]:
+    """The triples of all graphs merged (duplicates across graphs removed), sorted."""
+    return sorted({quad.triple for quad in quads}, key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
+
+
+def write_graph_files(dataset: Dataset | Iterable[ox.Quad], out_dir: Path | str) -> int:
+    """Write ``graph.trig`` (named graphs) and ``graph.ttl`` (their union) atomically; return the triple count."""
+    out_dir = Path(out_dir)
+    quads = _quads(dataset)
+    triples = union_triples(quads)
+    with atomic_path(out_dir / "graph.trig") as tmp:
+        tmp.write_bytes(serialize_trig(quads))
+    with atomic_path(out_dir / "graph.ttl") as tmp:
+        tmp.write_bytes(ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES))
+    return len(triples)
+
+
+def write_store(dataset: Dataset | Iterable[ox.Quad], store_dir: Path | str) -> Path:
+    """Bulk-load an rdflib Dataset (or Oxigraph quads) into ``store_dir``, replacing any old store."""
+    quads = _quads(dataset)
+    store_dir = Path(store_dir)
+    with atomic_dir(store_dir) as tmp:
+        store = ox.Store(str(tmp))
+        store.bulk_extend(quads)
+        store.optimize()
+        store.flush()
+        del store
+        gc.collect()  # release RocksDB's lock before the directory is renamed
+    return store_dir
+
+
+def open_store(store_dir: Path | str, read_only: bool = True) -> ox.Store:
+    """Open the store written by ``write_store``; one line of error if there is none."""
+    store_dir = Path(store_dir)
+    if not store_dir.is_dir():
+        raise InputError(store_dir, "no RDF store here; run `kg build` first")
+    try:
+        return ox.Store.read_only(str(store_dir)) if read_only else ox.Store(str(store_dir))
+    except OSError as err:
+        raise InputError(store_dir, f"cannot open the RDF store ({err})") from err
+
+
+def _term(term):
+    """pyoxigraph term -> rdflib term."""
+    from rdflib import BNode, Literal, URIRef
+
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if term.language:
+        return Literal(term.value, lang=term.language)
+    datatype = term.datatype.value
+    if datatype == "http://www.w3.org/2001/XMLSchema#string":
+        return Literal(term.value)
+    return Literal(term.value, datatype=URIRef(datatype))
+
+
+def union_graph(store: ox.Store):
+    """All named graphs of the store merged into one rdflib Graph (for pyshacl, JSON-LD, benchmarks)."""
+    from rdflib import Graph
+
+    graph = Graph(bind_namespaces="none")
+    for prefix, namespace in PREFIXES.items():
+        graph.bind(prefix, namespace)
+    graph.addN((_term(q.subject), _term(q.predicate), _term(q.object), graph) for q in store)
+    return graph
+
+
+def rdflib_dataset(store: ox.Store):
+    """The store as an rdflib Dataset with its named graphs (JSON-LD export, benchmarks)."""
+    from rdflib import Dataset, URIRef
+    from rdflib.namespace import NamespaceManager
+
+    dataset = Dataset(default_union=True)
+    dataset.namespace_manager = NamespaceManager(dataset, bind_namespaces="none")
+    for prefix, namespace in PREFIXES.items():
+        dataset.bind(prefix, namespace)
+    graphs = {}
+    quads = []
+    for quad in store:
+        name = quad.graph_name
+        key = None if isinstance(name, ox.DefaultGraph) else name.value
+        if key not in graphs:
+            graphs[key] = dataset.default_context if key is None else dataset.graph(URIRef(key))
+        quads.append((_term(quad.subject), _term(quad.predicate), _term(quad.object), graphs[key]))
+    dataset.addN(quads)
+    return dataset

@@ -1,0 +1,120 @@
+"""Hierarchy, measure alignment and reuse on the bundled corpus (ingest + structure only)."""
+from __future__ import annotations
+
+import pytest
+
+from kg.align import align, reuse_summary, verbatim_spans
+from kg.hierarchy import hierarchy, is_upper, upper_documents
+from kg.records import Corpus, Document, DocumentMeta, Section
+
+HUIJI, PLAN, Y2016, CENTRE = "001_56320e920f24c20a", "002_37f57ac8b3229a3d", "003_e4eb59aa704bb68c", "000_16f97bdad5560e56"
+
+
+@pytest.fixture(scope="module")
+def corpus(documents):
+    from kg.structure import parse_structure
+
+    result = Corpus(documents=list(documents.values()))
+    for doc in result.documents:
+        result.sections[doc.doc_id] = parse_structure(doc)
+    return result
+
+
+@pytest.fixture(scope="module")
+def huiji_alignments(corpus):
+    return align(corpus, lower=HUIJI)
+
+
+def test_district_sits_below_city_documents_and_not_below_anonymised_parts(corpus):
+    metas = [d.meta for d in corpus.documents]
+    uppers = upper_documents(metas, corpus.document(HUIJI).meta)
+    assert set(uppers) == {PLAN, Y2016, CENTRE}
+    assert uppers[0] == PLAN  # the 2021-2025 plan is in force in 2023
+    anonymised = [m for m in metas if m.doc_id.startswith("004_")]
+    assert anonymised and not any(is_upper(m, corpus.document(HUIJI).meta) for m in anonymised)
+    assert not any(is_upper(corpus.document(PLAN).meta, m) for m in anonymised)
+    assert HUIJI not in hierarchy(metas).get(PLAN, [])
+
+
+def test_manual_override_wins():
+    city = DocumentMeta("c", level="city", region="郑州市")
+    district = DocumentMeta("d", level="district", region="郑州市惠济区")
+    other = DocumentMeta("o", level="city", region="XX市")
+    assert upper_documents([city, district, other], district) == ["c"]
+    assert upper_documents([city, district, other], district, overrides={"d": ["o"]}) == ["o"]
+
+
+def test_verbatim_spans_are_maximal_and_directional():
+    upper = "全面推进义务教育优质均衡发展，建设新优质初中。"
+    lower = "我区将全面推进义务教育优质均衡发展，另有本地工作。"
+    spans = verbatim_spans(lower, upper, seed=4, min_chars=6)
+    assert spans == [(3, 18, 0, 15)]  # maximal: runs on through the shared comma
+    assert lower[3:18] == upper[0:15] == "全面推进义务教育优质均衡发展，"
+    assert verbatim_spans("毫无关系的文字内容", upper, seed=4, min_chars=6) == []
+
+
+def test_every_huiji_measure_is_aligned_with_ranked_city_passages(corpus, huiji_alignments):
+    measures = {s.label for s in corpus.sections[HUIJI] if s.is_measure}
+    assert {a.lower_measure for a in huiji_alignments} == measures
+    for measure in measures:
+        rows = [a for a in huiji_alignments if a.lower_measure == measure]
+        if rows[0].local_only:
+            continue
+        assert [a.rank for a in rows] == list(range(1, len(rows) + 1)) and len(rows) <= 3
+        assert all(0 < a.score <= 1 and a.upper_doc in {PLAN, Y2016, CENTRE} for a in rows)
+        assert [a.score for a in rows] == sorted((a.score for a in rows), reverse=True)
+        assert all((a.strength == "direct") == bool(a.shared_programs or a.shared_targets) for a in rows)
+
+
+def test_known_alignments_are_found(huiji_alignments):
+    top = {(a.lower_measure, a.upper_doc, a.upper_measure) for a in huiji_alignments}
+    # 双减 measure <-> the plan's 双减 column; 新优质初中 measure <-> 专栏2 which names it
+    assert ("9", PLAN, "专栏9") in top
+    direct = [a for a in huiji_alignments if a.lower_measure == "17" and a.upper_measure == "专栏2"]
+    assert direct and direct[0].strength == "direct" and "新优质初中" in direct[0].shared_programs
+
+
+def test_verbatim_evidence_points_at_equal_text_in_both_documents(corpus, huiji_alignments):
+    with_reuse = [a for a in huiji_alignments if a.reuse_ratio > 0]
+    assert with_reuse
+    for alignment in with_reuse:
+        lower, upper = corpus.document(alignment.lower_doc).text, corpus.document(alignment.upper_doc).text
+        for span in alignment.evidence:
+            assert lower[span["lower_start"]:span["lower_end"]] == span["text"]
+            assert upper[span["upper_start"]:span["upper_end"]] == span["text"]
+    # measure 8 copies the title of the opinion on school-family-society co-education from the centre's item 19
+    quoted = [e["text"] for a in with_reuse if a.lower_measure == "8" for e in a.evidence]
+    assert any("关于健全学校家庭社会协同育人机制的意见" in text for text in quoted)
+
+
+def test_unrelated_measure_is_local_only(corpus):
+    text = "1. 组织春季植树。在校园东侧栽种银杏树苗，安排专人浇水看护，确保成活。\n"
+    doc = Document(DocumentMeta("x", level="district", region="郑州市惠济区", year=2023), text)
+    section = Section("x", "1", "measure", "1", "组织春季植树", 0, len(text), text.index("。") + 1, is_measure=True)
+    small = Corpus(documents=[doc, corpus.document(PLAN)], sections={"x": [section], PLAN: corpus.sections[PLAN]})
+    rows = align(small, lower="x")
+    assert len(rows) == 1 and rows[0].local_only
+    everything_local = align(corpus, lower=HUIJI, local_only_below=1.01)
+    assert everything_local and all(a.local_only for a in everything_local)
+
+
+def test_reuse_summary_is_directional_containment(corpus, huiji_alignments):
+    summary = reuse_summary(corpus, huiji_alignments)[HUIJI]
+    assert 0 < summary["reuse"] < 0.5
+    assert set(summary["coverage"]) == {PLAN, Y2016, CENTRE}
+    assert all(0 < v <= 1 for v in summary["coverage"].values())
+    text = corpus.document(HUIJI).text
+    copied = [c for m in summary["measures"] for c in m["copied"]]
+    assert copied and all(text[c["lower_start"]:c["lower_end"]] == c["text"] for c in copied)
+    measure_16 = next(m for m in summary["measures"] if m["measure"] == "16")
+    assert "90%" in measure_16["refinements"]["numbers"]  # Huiji's own coverage target
+
+
+def test_quality_against_the_alignment_key(gold_dir, huiji_alignments):
+    from kg.evaluate_alignment import evaluate_alignment
+
+    scores = evaluate_alignment(gold_dir / "alignment_001.yaml", huiji_alignments)
+    assert scores["lower_doc"] == HUIJI
+    assert scores["best_at_3"] >= 0.75
+    assert scores["local_only_agreement"] >= 0.9
+    assert scores["direct_precision"] >= 0.7

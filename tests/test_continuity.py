@@ -1,0 +1,68 @@
+"""Continuity of programs and indicators across the bundled corpus (ingest + structure only)."""
+from __future__ import annotations
+
+import pytest
+
+from kg.continuity import continuity, link_indicators
+from kg.records import Corpus, Mention
+
+HUIJI, PLAN = "001_56320e920f24c20a", "002_37f57ac8b3229a3d"
+
+
+@pytest.fixture(scope="module")
+def corpus(documents):
+    from kg.structure import parse_structure
+
+    result = Corpus(documents=list(documents.values()))
+    for doc in result.documents:
+        result.sections[doc.doc_id] = parse_structure(doc)
+    return result
+
+
+def test_new_quality_junior_high_continues_from_city_plan_to_huiji(corpus):
+    result = continuity(corpus, program="新优质初中")
+    [timeline] = result["programs"]
+    assert timeline["documents"][:2] == [PLAN, HUIJI]  # ordered by year: 2021 plan, then 2023
+    assert timeline["first_seen"] == 2021 and timeline["last_seen"] == 2023
+    assert {"city", "district"} <= set(timeline["levels"])
+    for occurrence in timeline["occurrences"]:
+        text = corpus.document(occurrence["doc_id"]).text
+        assert text[occurrence["start"]:occurrence["end"]] in timeline["labels"]
+        assert text[occurrence["start"]:occurrence["end"]] in occurrence["quote"]
+    plan_measures = {o["measure"] for o in timeline["occurrences"] if o["doc_id"] == PLAN}
+    assert {"三(三)2", "专栏2"} <= plan_measures
+
+
+def test_unknown_program_has_no_occurrences(corpus):
+    [timeline] = continuity(corpus, program="不存在的计划名称")["programs"]
+    assert timeline["documents"] == [] and timeline["first_seen"] is None
+
+
+def test_changes_between_successive_documents_of_one_level(corpus):
+    changes = continuity(corpus)["changes"]
+    assert changes
+    for change in changes:
+        assert change["from_year"] < change["to_year"]
+        assert not set(change["new"]) & set(change["continued"])
+
+
+def test_indicator_names_link_conservatively():
+    names = ["普惠性幼儿园覆盖率", "普惠性幼儿园覆盖率（%）", "公办幼儿园占比", "学前教育三年毛入园率"]
+    linked = link_indicators(names, threshold=0.85)
+    assert linked["普惠性幼儿园覆盖率（%）"] == "普惠性幼儿园覆盖率"
+    assert len(set(linked.values())) == 3
+
+
+def test_indicator_trajectory_from_target_mentions(corpus):
+    plan, huiji = corpus.document(PLAN).text, corpus.document(HUIJI).text
+    mentions = []
+    for doc_id, text, name, value, year in ((PLAN, plan, "普惠性幼儿园覆盖率", "85", 2025),
+                                            (HUIJI, huiji, "学前教育普惠率", "90", 2023)):
+        start = text.index(name)
+        # the Huiji wording is linked to the plan's indicator as an alias file would do
+        mentions.append(Mention(doc_id, "target", name, start, start + len(name), indicator="普惠性幼儿园覆盖率",
+                                value=value, unit="%", kind="target", year=year))
+    with_targets = Corpus(documents=corpus.documents, sections=corpus.sections, mentions=mentions)
+    [trajectory] = continuity(with_targets)["indicators"]
+    assert trajectory["documents"] == [HUIJI, PLAN]  # by the year each value is for
+    assert [p["value"] for p in trajectory["points"]] == ["90", "85"]

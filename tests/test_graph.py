@@ -1,0 +1,314 @@
+"""The RDF model: namespace vs ontology, graph shape, determinism, store, SHACL validation.
+
+``synthetic_corpus()`` builds a small Corpus from the real texts of 001 (Huiji 2023, district)
+and 002 (the city's 2021–2025 plan) with hand-placed sections, mentions, concepts and
+alignments, so graph/query/export tests do not depend on the extraction pipeline.
+test_query.py and test_export.py import it.
+"""
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS
+
+from kg.namespace import (
+    ALIGNMENTS_GRAPH, CONCEPTS_GRAPH, KG, OA, ONTOLOGY_FILE, concept_iri, doc_iri, graph_iri, mention_iri,
+    section_iri,
+)
+from kg.records import Alignment, Concept, Corpus, Document, DocumentMeta, Mention, Section
+
+CORPUS_DIR = Path(__file__).resolve().parent.parent / "corpus"
+HUIJI = "001_56320e920f24c20a"
+CITY = "002_37f57ac8b3229a3d"
+
+
+def _read(doc_id: str) -> str:
+    return (CORPUS_DIR / f"{doc_id}.txt").read_text(encoding="utf-8")
+
+
+def _measure(doc_id: str, text: str, number: int, parent: str | None = None) -> Section:
+    """A numbered measure "N. title。body" as a Section spanning its line."""
+    match = re.search(rf"(?m)^{number}\. ?([^。\n]+)。[^\n]*", text)
+    assert match, f"measure {number} not found in {doc_id}"
+    return Section(doc_id=doc_id, label=str(number), kind="measure", number=str(number), title=match.group(1),
+                   start=match.start(), end=match.end(), heading_end=match.end(), parent=parent, depth=1,
+                   is_measure=True)
+
+
+def _mention(doc_id: str, text: str, surface: str, type: str, measure: str | None, nth: int = 0,
+             **fields) -> Mention:
+    start = -1
+    for _ in range(nth + 1):
+        start = text.find(surface, start + 1)
+    assert start >= 0, f"{surface!r} not in {doc_id}"
+    end = start + len(surface)
+    sentence_start = max(text.rfind("。", 0, start), text.rfind("\n", 0, start)) + 1
+    sentence_end = min(i for i in (text.find("。", end), text.find("\n", end), len(text)) if i >= 0)
+    return Mention(doc_id=doc_id, type=type, text=surface, start=start, end=end, measure=measure,
+                   sentence_start=sentence_start, sentence_end=sentence_end, source="test", **fields)
+
+
+def synthetic_corpus() -> Corpus:
+    huiji_text, city_text = _read(HUIJI), _read(CITY)
+    huiji = Document(DocumentMeta(doc_id=HUIJI, title="惠济区教育局2023年工作要点", issuer="惠济区教育局",
+                                  level="district", region="郑州市惠济区", year=2023, period_start=2023,
+                                  period_end=2023, doc_type="工作要点", doc_number="惠教〔2023〕4号", measures=3,
+                                  source=f"{HUIJI}.txt", source_format="txt"), huiji_text)
+    city = Document(DocumentMeta(doc_id=CITY, title="郑州市教育事业发展“十四五”规划（2021—2025）",
+                                 issuer="郑州市教育局", level="city", region="郑州市", year=2021, period_start=2021,
+                                 period_end=2025, doc_type="规划", measures=2), city_text)
+    part = city_text.index("三、")
+    city_sections = [
+        Section(CITY, "三", "part", "三", city_text[part + 2:city_text.index("\n", part)], part, len(city_text),
+                city_text.index("\n", part), None, 0),
+    ]
+    new_quality = city_text.index("继续开展“新优质初中”建设")
+    line_start = city_text.rfind("\n", 0, new_quality) + 1
+    line_end = city_text.index("\n", new_quality)
+    city_sections.append(Section(CITY, "三(三)2", "paragraph", "2", "新优质初中", line_start, line_end, line_start,
+                                 "三", 1, True))
+    huiji_sections = [_measure(HUIJI, huiji_text, n) for n in (1, 2, 10)]
+    huiji_sections.append(_measure(HUIJI, huiji_text, 12))
+    new_quality_measure = next(s for s in (_measure(HUIJI, huiji_text, n) for n in range(13, 31))
+                               if "新优质初中" in huiji_text[s.start:s.end])
+    huiji_sections.append(new_quality_measure)
+    nq_label = new_quality_measure.label
+    mentions = [
+        _mention(HUIJI, huiji_text, "新优质初中", "program", nq_label, canonical="新优质初中", concept="xin-you-zhi",
+                 subtype="project"),
+        _mention(HUIJI, huiji_text, "县管校聘", "program", "10", canonical="县管校聘", concept="xian-guan-xiao-pin"),
+        _mention(HUIJI, huiji_text, "双培养", "program", "2", canonical="双培养", concept="shuang-pei-yang"),
+        _mention(HUIJI, huiji_text, "惠济区教育局", "organization", None, subtype="government"),
+        _mention(HUIJI, huiji_text, "惠济", "place", "1", canonical="惠济区", subtype="district", parent="郑州市"),
+        _mention(HUIJI, huiji_text, "《中国共产党章程》", "cited_document", "1", subtype="law"),
+        _mention(HUIJI, huiji_text, "3-5 所", "target", "10", indicator="党组织领导的校长负责制试点学校数",
+                 value="3-5", unit="所", comparator="=", year=2023, kind="target"),
+        _mention(CITY, city_text, "新优质初中", "program", "三(三)2", nth=2, canonical="新优质初中",
+                 concept="xin-you-zhi"),
+        _mention(CITY, city_text, "165所", "target", "三(三)2", indicator="新优质初中", value="165", unit="所",
+                 comparator="=", year=2025, kind="target"),
+        _mention(CITY, city_text, "81.85%", "target", None, indicator="普惠性幼儿园覆盖率", value="81.85",
+                 unit="%", comparator="=", year=2020, kind="achieved"),
+        _mention(CITY, city_text, "郑州市教育局", "organization", None, subtype="government"),
+    ]
+    for m in mentions:
+        assert m.text == (huiji_text if m.doc_id == HUIJI else city_text)[m.start:m.end]
+    concepts = [
+        Concept("xin-you-zhi", "新优质初中", alt_labels=["“新优质初中”"], kind="project", curated=True),
+        Concept("xian-guan-xiao-pin", "县管校聘", alt_labels=["“县管校聘”改革"], kind="reform", curated=True),
+        Concept("shuang-pei-yang", "双培养", kind="mechanism"),
+    ]
+    alignments = [
+        Alignment(HUIJI, nq_label, CITY, "三(三)2", score=0.82, strength="direct", rank=1,
+                  shared_programs=["xin-you-zhi"], reuse_ratio=0.12, method="test",
+                  evidence=[{"lower_start": mentions[0].start, "lower_end": mentions[0].end,
+                             "upper_start": mentions[7].start, "upper_end": mentions[7].end, "text": "新优质初中"}]),
+        Alignment(HUIJI, "10", CITY, "三", score=0.31, strength="thematic", rank=1, method="test"),
+        Alignment(HUIJI, "12", local_only=True),
+    ]
+    return Corpus(documents=[huiji, city], sections={HUIJI: huiji_sections, CITY: city_sections},
+                  mentions=mentions, concepts=concepts, alignments=alignments)
+
+
+def _union(dataset) -> Graph:
+    union = Graph()
+    for graph in dataset.graphs():
+        union += graph
+    return union
+
+
+@pytest.fixture(scope="module")
+def corpus() -> Corpus:
+    return synthetic_corpus()
+
+
+@pytest.fixture(scope="module")
+def dataset(corpus):
+    from kg.graph import build_graph
+
+    return build_graph(corpus)
+
+
+def test_namespace_matches_ontology_terms():
+    ontology = Graph().parse(ONTOLOGY_FILE)
+    prefix = str(KG._NS)
+    declared = {str(s)[len(prefix):] for s in ontology.subjects() if str(s).startswith(prefix)}
+    in_code = set(KG.__annotations__)
+    assert declared == in_code
+    assert (URIRef(str(KG._NS)[:-1]), RDF.type, OWL.Ontology) in ontology
+    with pytest.raises(AttributeError):
+        KG.misspeltTerm  # noqa: B018 - the namespace is closed
+
+
+def test_every_ontology_term_has_a_label_and_type():
+    ontology = Graph().parse(ONTOLOGY_FILE)
+    for name in KG.__annotations__:
+        term = KG[name]
+        assert ontology.value(term, RDF.type) is not None, name
+        assert ontology.value(term, RDFS.label) is not None, name
+
+
+def test_iris_are_stable_and_percent_encoded():
+    iri = section_iri("004_f29dea3288537dee#1", "三(三)2")
+    assert iri == section_iri("004_f29dea3288537dee#1", "三(三)2")
+    assert str(iri).isascii() and "#" not in str(iri)
+    assert doc_iri("a#1") != doc_iri("a%231")
+    assert str(graph_iri(HUIJI)).startswith(str(doc_iri(HUIJI)))
+
+
+def test_one_named_graph_per_document_plus_shared_graphs(dataset):
+    names = {g.identifier for g in dataset.graphs() if len(g)}
+    assert {graph_iri(HUIJI), graph_iri(CITY), CONCEPTS_GRAPH, ALIGNMENTS_GRAPH} <= names
+    huiji_graph = dataset.graph(graph_iri(HUIJI))
+    assert (doc_iri(HUIJI), DCTERMS.title, Literal("惠济区教育局2023年工作要点", lang="zh")) in huiji_graph
+    # the city's facts stay in the city's graph
+    assert (doc_iri(CITY), RDF.type, KG.PolicyDocument) not in huiji_graph
+
+
+def test_no_triple_is_stated_in_two_graphs(dataset):
+    # queries run over the union default graph, where a repeated triple would double counts
+    seen: dict = {}
+    for graph in dataset.graphs():
+        for triple in graph:
+            assert triple not in seen, (triple, seen.get(triple), graph.identifier)
+            seen[triple] = graph.identifier
+
+
+def test_mention_is_a_web_annotation_with_exact_offsets(corpus, dataset):
+    mention = corpus.mentions[0]
+    annotation = mention_iri(HUIJI, mention.start, mention.end, "program")
+    graph = dataset.graph(graph_iri(HUIJI))
+    assert graph.value(annotation, OA.hasBody) == concept_iri("xin-you-zhi")
+    target = graph.value(annotation, OA.hasTarget)
+    assert graph.value(target, OA.hasSource) == doc_iri(HUIJI)
+    selectors = set(graph.objects(target, OA.hasSelector))
+    position = next(s for s in selectors if (s, RDF.type, OA.TextPositionSelector) in graph)
+    quote = next(s for s in selectors if (s, RDF.type, OA.TextQuoteSelector) in graph)
+    start, end = graph.value(position, OA.start).toPython(), graph.value(position, OA.end).toPython()
+    text = corpus.document(HUIJI).text
+    assert text[start:end] == str(graph.value(quote, OA.exact)) == "新优质初中"
+    assert text[:start].endswith(str(graph.value(quote, OA.prefix)))
+    assert graph.value(annotation, KG.inSection) == section_iri(HUIJI, mention.measure)
+    assert "新优质初中" in str(graph.value(annotation, KG.sentenceText))
+
+
+def test_program_concepts_are_skos_in_their_scheme(dataset):
+    concepts = dataset.graph(CONCEPTS_GRAPH)
+    concept = concept_iri("xin-you-zhi")
+    assert (concept, SKOS.inScheme, KG.programScheme) in concepts
+    assert (concept, SKOS.prefLabel, Literal("新优质初中", lang="zh")) in concepts
+    assert (concept, KG.curated, Literal(True)) in concepts
+    assert (concept_iri("shuang-pei-yang"), KG.curated, Literal(False)) in concepts
+
+
+def test_target_has_decimal_value_and_evidence(corpus, dataset):
+    graph = dataset.graph(graph_iri(CITY))
+    targets = {graph.value(t, KG.printedValue).toPython(): t for t in graph.subjects(RDF.type, KG.QuantitativeTarget)}
+    assert set(targets) == {"165", "81.85"}
+    achieved = targets["81.85"]
+    assert graph.value(achieved, KG.value).toPython() == Decimal("81.85")
+    assert str(graph.value(achieved, KG.targetKind)) == "achieved"
+    assert str(graph.value(achieved, KG.targetYear)) == "2020"
+    assert (graph.value(achieved, KG.evidence), RDF.type, OA.Annotation) in graph
+    # a printed range keeps its string and has no numeric value
+    huiji = dataset.graph(graph_iri(HUIJI))
+    ranged = next(huiji.subjects(RDF.type, KG.QuantitativeTarget))
+    assert str(huiji.value(ranged, KG.printedValue)) == "3-5" and huiji.value(ranged, KG.value) is None
+
+
+def test_region_becomes_a_place_chain(dataset):
+    from kg.namespace import ENTITIES_GRAPH, place_iri
+
+    entities = dataset.graph(ENTITIES_GRAPH)
+    assert dataset.graph(graph_iri(HUIJI)).value(doc_iri(HUIJI), DCTERMS.spatial) == place_iri("惠济区")
+    assert entities.value(place_iri("惠济区"), KG.withinPlace) == place_iri("郑州市")
+    assert entities.value(place_iri("郑州市"), KG.withinPlace) == place_iri("河南省")
+
+
+def test_alignments_and_local_only(dataset):
+    graph = dataset.graph(ALIGNMENTS_GRAPH)
+    alignments = list(graph.subjects(RDF.type, KG.Alignment))
+    assert len(alignments) == 2
+    assert (section_iri(HUIJI, "12"), KG.localOnly, Literal(True)) in graph
+    direct = next(a for a in alignments if str(graph.value(a, KG.strength)) == "direct")
+    lower, upper = graph.value(direct, KG.lowerSection), graph.value(direct, KG.upperSection)
+    assert (lower, PROV.wasQuotedFrom, upper) in graph
+    assert graph.value(direct, KG.sharedProgram) == concept_iri("xin-you-zhi")
+    span = graph.value(direct, KG.evidence)
+    assert str(graph.value(span, KG.quote)) == "新优质初中"
+
+
+def test_graph_files_are_deterministic(tmp_path, corpus):
+    from kg.graph import build_graph
+    from kg.store import write_graph_files
+
+    write_graph_files(build_graph(corpus), tmp_path / "a")
+    write_graph_files(build_graph(synthetic_corpus()), tmp_path / "b")
+    for name in ("graph.trig", "graph.ttl"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+    union = Graph().parse(tmp_path / "a" / "graph.ttl")
+    assert (doc_iri(CITY), RDF.type, KG.PolicyDocument) in union
+    # only the prefixes of kg.namespace.PREFIXES are declared
+    declared = re.findall(r"@prefix (\w+):", (tmp_path / "a" / "graph.ttl").read_text(encoding="utf-8"))
+    from kg.namespace import PREFIXES
+
+    assert set(declared) <= set(PREFIXES)
+
+
+def test_store_roundtrip_and_atomic_swap(tmp_path, dataset):
+    from kg.store import open_store, write_store
+
+    store_dir = tmp_path / "store"
+    write_store(dataset, store_dir)
+    write_store(dataset, store_dir)  # rewriting swaps in a fresh store
+    store = open_store(store_dir)
+    assert len(store) == len(list(dataset.quads((None, None, None, None))))
+    assert not any(p.name.startswith(".store") for p in tmp_path.iterdir())
+
+
+def test_open_store_missing_is_input_error(tmp_path):
+    from kg.errors import InputError
+    from kg.store import open_store
+
+    with pytest.raises(InputError, match="store"):
+        open_store(tmp_path / "nowhere")
+
+
+def test_validate_conforms_then_reports_bad_selector(tmp_path, dataset):
+    from kg.validate import validate_graph
+
+    report = validate_graph(dataset)
+    assert report.conforms, report.results_text
+    bad = _union(dataset)
+    position = next(s for s in bad.subjects(RDF.type, OA.TextPositionSelector)
+                    if (None, OA.hasSelector, s) in bad)
+    bad.set((position, OA.start, Literal(10**6)))
+    report = validate_graph(bad)
+    assert not report.conforms
+    assert "start" in report.results_text
+
+
+def test_validate_flags_bad_target_kind_and_strength(dataset):
+    from kg.validate import validate_graph
+
+    bad = _union(dataset)
+    target = next(bad.subjects(RDF.type, KG.QuantitativeTarget))
+    bad.set((target, KG.targetKind, Literal("wish")))
+    alignment = next(bad.subjects(RDF.type, KG.Alignment))
+    bad.set((alignment, KG.strength, Literal("vague")))
+    report = validate_graph(bad)
+    assert not report.conforms
+    assert "wish" in report.results_text and "vague" in report.results_text
+
+
+def test_validate_build_dir(tmp_path, dataset):
+    from kg.store import write_graph_files, write_store
+    from kg.validate import validate
+
+    write_graph_files(dataset, tmp_path)
+    write_store(dataset, tmp_path / "store")
+    assert validate(tmp_path).conforms

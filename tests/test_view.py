@@ -1,0 +1,319 @@
+"""kg.view: self-contained, injection-safe interactive views (unit tests + headless Chromium)."""
+from __future__ import annotations
+
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from browser import browser, open_page, requires_chromium, screenshot  # noqa: F401  (browser is a fixture)
+from kg.errors import InputError
+from kg.records import Alignment, Concept, Corpus, Document, DocumentMeta, Mention, Section
+from kg.view import (
+    MAX_OVERVIEW_ENTITIES, alignment_frame, alignment_view, continuity_view, find_program, overview_view,
+    program_view, program_year_frame, render_html, safe_json, write_corpus_views,
+)
+
+XSS_PROGRAM = '<img src=x onerror="window.__xss=1;alert(1)">工程'
+XSS_TITLE = "《</script><script>window.__xss=2;alert(2)</script>》"
+SPECS = [  # doc_id, title, level, year
+    ("city16", "郑州市教育局2016年工作要点", "city", 2016),
+    ("city21", XSS_TITLE, "city", 2021),
+    ("dist23", "惠济区教育局2023年工作要点", "district", 2023),
+]
+TERMS = [  # surface, type, concept id
+    ("新优质初中", "program", "xinyouzhi"),
+    (XSS_PROGRAM, "program", "xss"),
+    ("集团化办学", "program", "jituan"),
+    ("市教育局", "organization", None),
+]
+
+
+def crafted_corpus(extra_docs: int = 0) -> Corpus:
+    """Three plans naming the same programs (one of them an injection attempt), with alignments."""
+    corpus = Corpus(concepts=[Concept("xinyouzhi", "新优质初中", alt_labels=["新优质学校"]),
+                              Concept("xss", XSS_PROGRAM), Concept("jituan", "集团化办学")])
+    for doc_id, title, level, year in SPECS:
+        text = (f"{title}\n1. 推进新优质初中建设。实施{XSS_PROGRAM}，由市教育局负责。\n"
+                f"2. 开展课后服务，推进新优质初中和集团化办学。\n")
+        corpus.documents.append(Document(DocumentMeta(doc_id=doc_id, title=title, level=level, year=year,
+                                                      measures=2), text))
+        first, second = text.index("1."), text.index("2.")
+        corpus.sections[doc_id] = [
+            Section(doc_id, "1", "measure", "1", "推进新优质初中建设", first, second, second, is_measure=True),
+            Section(doc_id, "2", "measure", "2", "开展课后服务", second, len(text), len(text), is_measure=True)]
+        for surface, kind, concept in TERMS:
+            if doc_id == "city16" and concept == "jituan":
+                continue  # so 集团化办学 starts in 2021
+            for match in re.finditer(re.escape(surface), text):
+                corpus.mentions.append(Mention(doc_id, kind, surface, match.start(), match.end(),
+                                               measure="1" if match.start() < second else "2",
+                                               canonical=surface, concept=concept))
+    corpus.alignments = [
+        Alignment("dist23", "1", "city21", "1", 0.8, "direct", 1, ["新优质初中"], [], 0.4, "test",
+                  [{"doc": "city21", "measure": "1", "quote": XSS_PROGRAM}]),
+        Alignment("dist23", "2", "city16", "2", 0.3, "thematic", 1, [], [], 0.0, "test", []),
+        Alignment("dist23", "3", local_only=True),
+    ]
+    return corpus
+
+
+@pytest.fixture(scope="module")
+def corpus() -> Corpus:
+    return crafted_corpus()
+
+
+@pytest.fixture(scope="module")
+def crafted_views(tmp_path_factory, corpus) -> dict[str, Path]:
+    out = tmp_path_factory.mktemp("views")
+    paths = write_corpus_views(corpus, out, program="新优质学校")
+    return {path.stem: path for path in paths}
+
+
+class Elements(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.tags: list[tuple[str, dict]] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+
+def elements(html: str) -> list[tuple[str, dict]]:
+    parser = Elements()
+    parser.feed(html)
+    return parser.tags
+
+
+def embedded_data(html: str) -> dict:
+    match = re.search(r"window\.KG_DATA = (\{.*?\});</script>", html, re.S)
+    return json.loads(match.group(1))
+
+
+# --------------------------------------------------------------------------- unit
+
+
+def test_safe_json_cannot_close_a_script_and_round_trips():
+    value = {"t": XSS_TITLE + "\u2028\u2029&", "p": XSS_PROGRAM}
+    text = safe_json(value)
+    assert not set("<>&\u2028\u2029") & set(text)
+    assert json.loads(text) == value
+
+
+def test_views_are_written_for_every_kind(crafted_views):
+    assert set(crafted_views) == {"overview", "alignment", "continuity", "program_xinyouzhi"}
+
+
+def test_html_has_no_external_resource_and_no_injected_markup(crafted_views):
+    for path in crafted_views.values():
+        html = path.read_text(encoding="utf-8")
+        tags = elements(html)
+        scripts = [attrs for tag, attrs in tags if tag == "script"]
+        assert len(scripts) == 3 and not any("src" in attrs for attrs in scripts), path.name
+        assert not [tag for tag, _ in tags if tag in ("link", "img", "iframe", "object")], path.name
+        assert "<img src=x" not in html and "</script><script>window" not in html
+        csp = next(attrs["content"] for tag, attrs in tags if tag == "meta" and attrs.get("http-equiv"))
+        assert "default-src 'none'" in csp and "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
+
+
+def test_untrusted_text_survives_as_data(crafted_views):
+    data = embedded_data(crafted_views["overview"].read_text(encoding="utf-8"))
+    tips = "\n".join(node.get("tip", "") for node in data["nodes"])
+    assert XSS_PROGRAM in tips and XSS_TITLE in tips  # shown verbatim, as text
+    assert not any("title" in node for node in data["nodes"])  # tooltips become DOM text in the page
+
+
+def test_overview_nodes_colours_sizes_and_filters(corpus):
+    view = overview_view(corpus)
+    by_id = {node["id"]: node for node in view.nodes}
+    assert len(view.nodes) == 3 + 4  # three documents, three programs, one organization
+    assert by_id["doc:dist23"]["color"] != by_id["doc:city16"]["color"]  # district vs city
+    assert by_id["doc:city16"]["color"] == by_id["doc:city21"]["color"]
+    # 新优质初中 is named twice per document, 集团化办学 once in two documents only
+    assert by_id["program:xinyouzhi"]["size"] > by_id["program:jituan"]["size"]
+    assert sorted(by_id["program:jituan"]["docs"]) == ["doc:city21", "doc:dist23"]
+    assert view.filters["year"] == ["2016", "2021", "2023"]
+    assert view.filters["level"] == ["city", "district"]
+    assert all(isinstance(node["x"], float) and isinstance(node["y"], float) for node in view.nodes)
+
+
+def test_tooltips_quote_the_evidence_with_document_and_measure(corpus):
+    view = overview_view(corpus)
+    tip = next(node["tip"] for node in view.nodes if node["id"] == "program:jituan")
+    assert "集团化办学" in tip and "推进新优质初中和集团化办学" in tip
+    assert "《惠济区教育局2023年工作要点》 measure 2" in tip
+
+
+def test_overview_prefilters_large_graphs():
+    corpus = crafted_corpus()
+    doc = corpus.documents[0]
+    for i in range(MAX_OVERVIEW_ENTITIES + 50):
+        corpus.mentions.append(Mention(doc.doc_id, "organization", f"机构{i}", 0, 2, canonical=f"机构{i}"))
+    view = overview_view(corpus)
+    assert len(view.nodes) == len(corpus.documents) + MAX_OVERVIEW_ENTITIES
+    assert "hidden" in view.subtitle
+    assert "program:xinyouzhi" in {node["id"] for node in view.nodes}  # widespread entities are kept
+
+
+def test_find_program_by_alias_and_unknown_program(corpus, tmp_path):
+    assert find_program(corpus, "“新优质学校”") == "xinyouzhi"
+    assert find_program(corpus, "集团化 办学") == "jituan"
+    with pytest.raises(InputError, match="no program"):
+        write_corpus_views(corpus, tmp_path, program="不存在的工程")
+
+
+def test_program_view_is_a_timeline(corpus):
+    view = program_view(corpus, "jituan")
+    docs = sorted((node for node in view.nodes if node.get("kind") == "document"), key=lambda n: n["x"])
+    assert [node["id"] for node in docs] == ["doc:city21", "doc:dist23"]  # by year, left to right
+    measures = [node for node in view.nodes if node.get("kind") == "measure"]
+    assert {node["id"] for node in measures} == {"measure:city21|2", "measure:dist23|2"}
+    related = {node["id"] for node in view.nodes if node.get("kind") == "program"} - {"program:jituan"}
+    assert related == {"program:xinyouzhi"}  # named in the same measures; the XSS program is not
+
+
+def test_alignment_edges_show_strength_and_reuse(corpus):
+    view = alignment_view(corpus)
+    edges = {(edge["from"], edge["to"]): edge for edge in view.edges}
+    direct = edges[("measure:dist23|1", "measure:city21|1")]
+    thematic = edges[("measure:dist23|2", "measure:city16|2")]
+    assert direct["dashes"] is False and thematic["dashes"] is True
+    assert direct["width"] > thematic["width"]
+    assert XSS_PROGRAM in direct["tip"] and "shared programs: 新优质初中" in direct["tip"]
+    local = next(node for node in view.nodes if node["id"] == "measure:dist23|3")
+    assert "local only" in local["tip"]
+    assert not [edge for edge in view.edges if "measure:dist23|3" in (edge["from"], edge["to"])]
+
+
+def test_continuity_links_occurrences_in_time_order(corpus):
+    view = continuity_view(corpus)
+    rows = {node["id"] for node in view.nodes if node["id"].startswith("row:")}
+    assert rows == {"row:xinyouzhi", "row:xss", "row:jituan"}
+    chain = [(e["from"], e["to"]) for e in view.edges if e["from"].startswith("cell:jituan|")]
+    assert chain == [("cell:jituan|city21", "cell:jituan|dist23")]
+    assert len([e for e in view.edges if e["from"].startswith("cell:xinyouzhi|")]) == 2
+
+
+def test_analysis_tables(corpus):
+    years = program_year_frame(corpus)
+    assert set(years[years.concept == "jituan"].year) == {2021, 2023}
+    table = alignment_frame(corpus).set_index("lower_measure")
+    assert table.loc["1", "strength"] == "direct" and table.loc["3", "strength"] == "local"
+    assert table.loc["1", "reuse_ratio"] == pytest.approx(0.4)
+
+
+def test_render_is_deterministic(corpus):
+    assert render_html(overview_view(corpus)) == render_html(overview_view(corpus))
+
+
+# --------------------------------------------------------------------------- the real corpus
+
+
+@pytest.fixture(scope="module")
+def real_build(request) -> Path:
+    try:
+        return request.getfixturevalue("built_corpus")
+    except ImportError as err:  # a pipeline stage is not written yet
+        pytest.skip(f"full build not available yet: {err}")
+
+
+def test_build_writes_views_of_the_real_corpus(real_build):
+    from kg.build import load_corpus
+    from kg.view import write_views
+
+    paths = write_views(real_build, real_build / "views-test", program="新优质初中")
+    names = {path.stem for path in paths}
+    assert {"overview", "alignment", "continuity"} <= names
+    assert any(name.startswith("program_") for name in names)
+    corpus = load_corpus(real_build)
+    overview = embedded_data((real_build / "views-test" / "overview.html").read_text(encoding="utf-8"))
+    doc_nodes = [node for node in overview["nodes"] if node.get("kind") == "document"]
+    assert len(doc_nodes) == len(corpus.documents)
+    assert len(overview["nodes"]) <= len(corpus.documents) + MAX_OVERVIEW_ENTITIES
+
+
+# --------------------------------------------------------------------------- browser
+
+
+def open_view(browser, path: Path):
+    return open_page(browser, path.resolve().as_uri())
+
+
+def drawn(page) -> dict:
+    page.wait_for_function("window.kgDrawn === true", timeout=15000)
+    return page.evaluate("""() => ({
+        dataset: window.kgView.nodes.length,
+        rendered: window.kgView.network.body.nodeIndices.length,
+        embedded: window.KG_DATA.nodes.length,
+        xss: window.__xss === undefined ? null : window.__xss,
+        images: document.querySelectorAll('img').length,
+    })""")
+
+
+@requires_chromium
+@pytest.mark.browser
+@pytest.mark.parametrize("name", ["overview", "alignment", "continuity", "program_xinyouzhi"])
+def test_view_renders_offline_without_running_injected_code(browser, crafted_views, name):
+    path = crafted_views[name]
+    expected = len(embedded_data(path.read_text(encoding="utf-8"))["nodes"])
+    with open_view(browser, path) as (page, log):
+        state = drawn(page)
+        assert state["dataset"] == state["rendered"] == state["embedded"] == expected
+        assert state["xss"] is None and state["images"] == 0
+        screenshot(page, f"view_{name}")
+        log.assert_clean()
+
+
+def hover_node(page, node_id: str) -> str:
+    """Move the mouse over a node and return the tooltip's text."""
+    point = page.evaluate("""(id) => {
+        const net = window.kgView.network;
+        const p = net.canvasToDOM(net.getPositions([id])[id]);
+        const box = document.getElementById('graph').getBoundingClientRect();
+        net.moveTo({position: net.getPositions([id])[id], scale: 1.0});
+        const q = net.canvasToDOM(net.getPositions([id])[id]);
+        return {x: box.left + q.x, y: box.top + q.y};
+    }""", node_id)
+    page.mouse.move(point["x"] + 3, point["y"] + 3)
+    page.mouse.move(point["x"], point["y"])
+    page.wait_for_selector("div.vis-tooltip", state="visible", timeout=5000)
+    return page.inner_text("div.vis-tooltip")
+
+
+@requires_chromium
+@pytest.mark.browser
+def test_tooltip_search_and_filters_treat_data_as_text(browser, crafted_views, corpus):
+    with open_view(browser, crafted_views["overview"]) as (page, log):
+        drawn(page)
+        tip = hover_node(page, "program:xss")
+        assert XSS_PROGRAM in tip and "《惠济区教育局2023年工作要点》" in tip
+        tip = hover_node(page, "doc:city21")
+        assert XSS_TITLE in tip
+        page.fill("#search", XSS_PROGRAM)
+        assert page.inner_text("#status") == "1 found"
+        page.press("#search", "Enter")
+        assert XSS_PROGRAM in page.inner_text("#details")
+        # year 2016: its document and the entities it names (not 集团化办学, first named in 2021)
+        page.select_option("#filter-year", "2016")
+        shown = set(page.evaluate("window.kgView.nodeView.getIds()"))
+        assert shown == {"doc:city16", "program:xinyouzhi", "program:xss", "organization:市教育局"}
+        page.select_option("#filter-year", "all")
+        page.uncheck("input.filter-type[value=organization]")
+        assert page.evaluate("window.kgView.nodeView.length") == 6
+        assert page.evaluate("window.__xss === undefined") and page.evaluate("document.images.length") == 0
+        screenshot(page, "view_overview_filtered")
+        log.assert_clean()
+
+
+@requires_chromium
+@pytest.mark.browser
+def test_real_views_render_offline(browser, real_build):
+    for path in sorted((real_build / "views").glob("*.html")):
+        expected = len(embedded_data(path.read_text(encoding="utf-8"))["nodes"])
+        with open_view(browser, path) as (page, log):
+            state = drawn(page)
+            assert state["dataset"] == state["rendered"] == expected > 0, path.name
+            screenshot(page, f"real_{path.stem}")
+            log.assert_clean()
