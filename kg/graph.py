@@ -63,8 +63,11 @@ def corpus_quads(corpus: Corpus) -> Iterator[Quad]:
         yield from _with_graph(_section_triples(doc.doc_id, corpus.sections.get(doc.doc_id, [])), graph)
         for mention in by_doc.get(doc.doc_id, []):
             yield from _mention_quads(doc, mention, concepts, titles)
+    cited = {(m.canonical or m.text).strip().strip(TITLE_BRACKETS) for m in corpus.mentions
+             if m.type == "cited_document"}
+    # alignments before the schemes: a shared program the linker never saw becomes a discovered concept
+    yield from _with_graph(_alignment_triples(corpus.alignments, concepts, cited, titles), ALIGNMENTS_GRAPH)
     yield from _with_graph(_scheme_triples(concepts), CONCEPTS_GRAPH)
-    yield from _with_graph(_alignment_triples(corpus.alignments, concepts), ALIGNMENTS_GRAPH)
 
 
 def _with_graph(triples: Iterable[tuple], graph: URIRef) -> Iterator[Quad]:
@@ -411,7 +414,8 @@ def _scheme_triples(concepts: _ConceptIndex) -> Iterator[tuple]:
 
 # ------------------------------------------------------------------ alignments
 
-def _alignment_triples(alignments: list[Alignment], concepts: _ConceptIndex) -> Iterator[tuple]:
+def _alignment_triples(alignments: list[Alignment], concepts: _ConceptIndex, cited: set[str],
+                       titles: dict[str, str]) -> Iterator[tuple]:
     seen: set[URIRef] = set()
     for alignment in alignments:
         lower = section_iri(alignment.lower_doc, alignment.lower_measure)
@@ -435,7 +439,12 @@ def _alignment_triples(alignments: list[Alignment], concepts: _ConceptIndex) -> 
         yield iri, KG.rank, _int(alignment.rank)
         yield iri, KG.reuseRatio, _score(alignment.reuse_ratio)
         for program in alignment.shared_programs:
-            yield iri, KG.sharedProgram, concepts.lookup(program, "programs")
+            name = program.strip().strip(TITLE_BRACKETS)
+            if ("programs", program) not in concepts.by_label and (name in cited or name in titles):
+                # both passages cite the same document: a shared citation, not a program
+                yield iri, KG.sharedCitation, doc_iri(titles[name]) if name in titles else work_iri(name)
+            else:
+                yield iri, KG.sharedProgram, concepts.lookup(program, "programs")
         for target in alignment.shared_targets:
             yield iri, KG.sharedTarget, Literal(target)
         if alignment.evidence or alignment.reuse_ratio > 0:

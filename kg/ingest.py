@@ -198,9 +198,9 @@ def clean_text(raw: str) -> str:
         text = pattern.sub("", text)
     lines: list[str] = []
     for line in text.split("\n"):
-        if PAGE_NUMBER_LINE.match(line):
-            continue
         is_cell = line.startswith("\t")
+        if PAGE_NUMBER_LINE.match(line) and not is_cell:  # "65/30" in a table is data
+            continue
         line = line.strip(" \u3000\t\v")
         if not line:
             continue

@@ -90,6 +90,7 @@ class KG(DefinedNamespace):
     method: URIRef
     rank: URIRef
     sharedProgram: URIRef
+    sharedCitation: URIRef
     sharedTarget: URIRef
     reuseRatio: URIRef
     quote: URIRef

@@ -115,7 +115,7 @@ def rdflib_dataset(store: ox.Store):
         name = quad.graph_name
         key = None if isinstance(name, ox.DefaultGraph) else name.value
         if key not in graphs:
-            graphs[key] = dataset.default_context if key is None else dataset.graph(URIRef(key))
+            graphs[key] = dataset.default_graph if key is None else dataset.graph(URIRef(key))
         quads.append((_term(quad.subject), _term(quad.predicate), _term(quad.object), graphs[key]))
     dataset.addN(quads)
     return dataset

@@ -95,6 +95,7 @@ def test_html_article_without_navigation(tmp_path):
     # … but a heading never swallows the next line, and table cells stay apart
     ("一、坚持党建引领\n1. 加强基层党的建设。\n", "一、坚持党建引领\n1. 加强基层党的建设。\n"),
     ("\t学前教育毛入园率（%）\n\t95\n\t96\n", "\t学前教育毛入园率（%）\n\t95\n\t96\n"),
+    ("\t双师型教师比例中职/高职（%）\n\t65/30\n", "\t双师型教师比例中职/高职（%）\n\t65/30\n"),
 ])
 def test_clean_text(raw, cleaned):
     assert clean_text(raw) == cleaned

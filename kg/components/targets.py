@@ -251,9 +251,7 @@ def years_in(ctx: Context, start: int, end: int, lex: Lexicon) -> list[tuple[int
         at = start + match.start()
         before = ctx.text[max(0, at - 3):at]
         after = ctx.text[start + match.end():start + match.end() + 4]
-        reference = any(before.endswith(w) for w in lex.year_ref_before) or any(
-            after.startswith(w) for w in lex.year_ref_after
-        )
+        reference = any(before.endswith(w) for w in lex.year_ref_before) or any(w in after for w in lex.year_ref_after)
         found.append((at, int(match.group(1)), reference))
     return found
 
@@ -359,6 +357,12 @@ def clean_left(left: str, lex: Lexicon) -> str:
 
 def clean_right(right: str, lex: Lexicon) -> str:
     right = re.sub(r"\s+", "", right).lstrip("的")
+    # "700元或500元生活补助": the noun after the next figure is not this figure's.
+    digit = re.search(r"\d", right)
+    if digit:
+        right = right[: digit.start()]
+    if any(right.startswith(word) for word in lex.noun_breaks):
+        return ""
     cut = len(right)
     for word in lex.noun_breaks:
         at = right.find(word)

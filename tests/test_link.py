@@ -1,0 +1,77 @@
+"""Concept linking: canonical names and one concept per program across variant names."""
+from __future__ import annotations
+
+import pytest
+
+from kg.extract import extract, make_pipeline
+from kg.link import Lexicon, canonical_form, concept_id, link, load_lexicon
+from kg.records import Mention
+from kg.structure import parse_structure
+
+
+@pytest.mark.parametrize("surface, canonical", [
+    ("“县管校聘”改革", "县管校聘"),
+    ("县管校聘", "县管校聘"),
+    ("义务教育“双减”", "双减"),
+    ("“双减”专项治理工程", "双减"),
+    ("“名校+”工程", "名校+"),
+    ("三名工程", "三名工程"),
+    ("学校建设工程", "学校建设工程"),
+    ("“满天星”训练营", "满天星训练营"),
+    ("校长职级制改革", "校长职级制"),
+    ("“3+2”人才培养模式", "3+2"),
+    ("“学在郑州”学生学习平台", "学在郑州学生学习平台"),
+])
+def test_canonical_form(surface, canonical):
+    assert canonical_form(surface) == canonical
+
+
+def test_canonical_form_without_lexicon_rests_on_quotes():
+    empty = Lexicon()
+    assert canonical_form("“县管校聘”改革", empty) == "县管校聘"
+    assert canonical_form("三名工程", empty) == "三名工程"
+
+
+def test_lexicon_reads_curated_concepts():
+    lexicon = load_lexicon()
+    concept = lexicon.lookup("职级制")
+    assert concept is not None and concept.pref_label == "校长职级制" and concept.curated
+    assert all(c.kind for c in lexicon.concepts.values())
+
+
+def program(text: str, doc_id: str = "d") -> Mention:
+    return Mention(doc_id=doc_id, type="program", text=text, start=0, end=len(text))
+
+
+def test_variant_names_share_one_concept_with_and_without_lexicon():
+    for lexicon in (load_lexicon(), Lexicon()):
+        mentions, concepts = link([program("“县管校聘”改革"), program("县管校聘", "e"),
+                                   program("义务教育“双减”"), program("“双减”")], lexicon)
+        assert mentions[0].concept == mentions[1].concept
+        assert mentions[2].concept == mentions[3].concept != mentions[0].concept
+        assert len(concepts) == 2
+
+
+def test_discovered_programs_become_concepts_with_their_surfaces():
+    mentions, concepts = link([program("阳光食堂平台"), program("“三标”活动"), program("三标")], load_lexicon())
+    by_label = {c.pref_label: c for c in concepts}
+    assert set(by_label) == {"阳光食堂平台", "三标"}
+    assert not by_label["三标"].curated and "三标活动" in by_label["三标"].alt_labels
+    assert mentions[0].concept == by_label["阳光食堂平台"].concept_id
+
+
+def test_concept_ids_are_stable_and_iri_safe():
+    assert concept_id("双减") == concept_id("“双减”工作")
+    assert concept_id("双减").startswith("prog-") and concept_id("双减").isascii()
+
+
+def test_new_quality_junior_school_is_one_concept_across_documents(documents):
+    nlp = make_pipeline()
+    mentions = []
+    for doc_id in ("001_56320e920f24c20a", "002_37f57ac8b3229a3d"):
+        mentions += extract(documents[doc_id], parse_structure(documents[doc_id]), nlp)
+    linked, concepts = link(mentions, load_lexicon())
+    ids = {(m.doc_id, m.concept) for m in linked if m.type == "program" and m.canonical == "新优质初中"}
+    assert {doc for doc, _ in ids} == {"001_56320e920f24c20a", "002_37f57ac8b3229a3d"}
+    assert len({cid for _, cid in ids}) == 1
+    assert sum(1 for c in concepts if c.pref_label == "新优质初中") == 1
