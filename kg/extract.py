@@ -85,7 +85,10 @@ def _section_label(sections: list[Section], offset: int) -> Optional[str]:
 def extract(doc: Document, sections: list[Section], nlp: Language) -> list[Mention]:
     """All mentions of one document, ordered by position then type."""
     text = doc.text
-    parsed = nlp(text)
+    spacy_doc = nlp.make_doc(text)
+    # components that need the plan's year and period (targets) read them from here
+    spacy_doc.user_data["meta"] = doc.meta
+    parsed = nlp(spacy_doc)
     bounds = _sentence_bounds(text)
     mentions = []
     for key, mention_type in SPAN_KEYS.items():

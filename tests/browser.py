@@ -46,16 +46,26 @@ class PageLog:
         assert not self.dialogs, f"dialogs opened (injected script ran?): {self.dialogs}"
 
 
+_SHARED: dict[str, object] = {}  # one Chromium per session, whichever test module imports the fixture first
+
+
 @pytest.fixture(scope="session")
 def browser():
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} missing: apt-get install -y chromium chromium-driver")
+    if "browser" in _SHARED:  # the fixture imported into another module: Playwright allows one sync loop
+        yield _SHARED["browser"]
+        return
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
-        yield chromium
-        chromium.close()
+        _SHARED["browser"] = chromium
+        try:
+            yield chromium
+        finally:
+            _SHARED.clear()
+            chromium.close()
 
 
 @contextlib.contextmanager
