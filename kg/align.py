@@ -16,8 +16,11 @@ documents (measures, sub-paragraphs, 专栏 columns, 工程 projects) are ranked
 - ``period_factor``: the plan in force in the lower document's year first; earlier or later
   documents count as context.
 
-``direct`` = the two passages share a named program, cited document or target indicator;
-otherwise ``thematic``. A measure whose best score is under ``local_only_below`` is local only.
+``direct`` = the two passages share a *specific* name (program, cited document) or a target
+indicator both set numbers for; otherwise ``thematic``. Not specific enough on their own:
+routine duties and slogans (``names.thematic`` / ``thematic_patterns``), routine kinds such as
+party-building institutions unless quoted as a name or the topic (title) of both passages, and a
+name a review-of-achievements passage shares with a forward-looking passage of the same plan. A measure whose best score is under ``local_only_below`` is local only.
 All weights and thresholds: ``ontology/lexicon/alignment.yaml``.
 """
 from __future__ import annotations
@@ -30,7 +33,7 @@ from dataclasses import dataclass, field
 from typing import Iterable, Optional
 
 from kg.hierarchy import load_settings, period_relation, upper_documents
-from kg.records import Alignment, Corpus, Document, Mention, Section
+from kg.records import Alignment, Concept, Corpus, Document, Mention, Section
 
 METHOD = "tfidf-char-ngram+ngram-reuse+concepts"
 _WORD_RUN = re.compile(r"[0-9A-Za-z\u3400-\u9fff]+")
@@ -53,6 +56,7 @@ class Unit:
     text: str = ""
     vector: dict[str, float] = field(default_factory=dict)
     names: dict[str, str] = field(default_factory=dict)  # normalised name -> display name
+    quoted: set[str] = field(default_factory=set)  # normalised names the text itself puts in quotes
     targets: dict[str, str] = field(default_factory=dict)  # normalised indicator -> display
     starts: list[int] = field(default_factory=list)  # unit-text index where each piece starts
     retrospective: bool = False  # inside a review of past achievements
@@ -270,6 +274,7 @@ def _attach_names(units: list[Unit], mentions: list[Mention], settings: dict) ->
         for pattern in (_QUOTED, _TITLED):
             for match in pattern.finditer(unit.text):
                 names.setdefault(normalise_name(match.group(1), settings), match.group(1))
+        unit.quoted = {normalise_name(m.group(1), settings) for m in _QUOTED.finditer(unit.text)}
         targets: dict[str, str] = {}
         for mention in by_doc.get(unit.doc_id, ()):
             if not unit.contains(mention.start):
@@ -277,7 +282,7 @@ def _attach_names(units: list[Unit], mentions: list[Mention], settings: dict) ->
             if mention.type in ("program", "cited_document"):
                 label = mention.canonical or mention.text
                 names.setdefault(normalise_name(label, settings), label)
-            elif mention.type == "target" and mention.indicator:
+            elif mention.type == "target" and mention.indicator and mention.value:
                 targets.setdefault(normalise_indicator(mention.indicator), mention.indicator)
         unit.names = {k: v for k, v in names.items() if len(k) >= settings["names"]["min_chars"] and k not in ignore}
         unit.targets = targets
@@ -307,6 +312,50 @@ def shared_names(lower: Unit, upper: Unit) -> list[str]:
 def shared_targets(lower: Unit, upper: Unit, threshold: float) -> list[str]:
     return sorted({display for key, display in lower.targets.items()
                    if any(dice(key, other) >= threshold for other in upper.targets)})
+
+
+def name_kinds(concepts: Iterable[Concept], settings: dict) -> dict[str, str]:
+    """Normalised label (preferred or alternative) -> kind of the linked concept."""
+    kinds: dict[str, str] = {}
+    for concept in concepts:
+        if concept.kind:
+            for label in [concept.pref_label, *concept.alt_labels]:
+                kinds.setdefault(normalise_name(label, settings), concept.kind)
+    return kinds
+
+
+def _is_quoted(key: str, unit: Unit) -> bool:
+    return any(key in quoted for quoted in unit.quoted)
+
+
+def _in_title(key: str, display: str, unit: Unit) -> bool:
+    title = _SPACE_QUOTES.sub("", unit.title or "")
+    return key in title or _SPACE_QUOTES.sub("", display) in title
+
+
+def specific_names(names: Iterable[str], lower: Unit, upper: Unit, kinds: dict[str, str],
+                   settings: dict) -> list[str]:
+    """The shared names (display forms of ``lower.names``) specific enough to make a pair direct.
+
+    Routine duties and slogans every plan has (控辍保学, 应X尽X) only make a pair thematic. A name
+    of a routine kind (party-building institutions) counts when both writers mark it as a name
+    (quotes on both sides) or it is the topic of both passages (in both titles)."""
+    rules = settings["names"]
+    thematic = {normalise_name(n, settings) for n in rules.get("thematic", [])}
+    patterns = [re.compile(p) for p in rules.get("thematic_patterns", [])]
+    routine = set(rules.get("routine_kinds", []))
+    keys = {display: key for key, display in lower.names.items()}
+    chosen = []
+    for display in names:
+        key = keys.get(display, normalise_name(display, settings))
+        if key in thematic or any(p.search(key) for p in patterns):
+            continue
+        if kinds.get(key) in routine and not (
+                (_is_quoted(key, lower) and _is_quoted(key, upper))
+                or (_in_title(key, display, lower) and _in_title(key, display, upper))):
+            continue
+        chosen.append(display)
+    return chosen
 
 
 # ---------------------------------------------------------------- alignment
@@ -349,16 +398,17 @@ def align(corpus: Corpus, lower: Optional[str | list[str]] = None, upper: Option
     all_units = upper_units + [u for us in lower_units.values() for u in us]
     _attach_names(all_units, corpus.mentions, settings)
     index = NgramIndex(upper_units, all_units, settings)
+    kinds = name_kinds(corpus.concepts, settings)
     alignments = []
     for doc_id, uppers in plan.items():
         factors = {u: scoring["period_factor"][period_relation(metas[u], metas[doc_id].year)] for u in uppers}
         for measure in lower_units[doc_id]:
-            alignments.extend(_align_measure(measure, index, factors, scoring, settings, top_k))
+            alignments.extend(_align_measure(measure, index, factors, scoring, settings, top_k, kinds))
     return alignments
 
 
 def _align_measure(measure: Unit, index: NgramIndex, factors: dict[str, float], scoring: dict,
-                   settings: dict, top_k: int) -> list[Alignment]:
+                   settings: dict, top_k: int, kinds: Optional[dict[str, str]] = None) -> list[Alignment]:
     weights = scoring["weights"]
     cosines = index.search(measure.vector, set(factors))
     # the index's best candidates plus any passage sharing a name, then scored in detail
@@ -371,6 +421,12 @@ def _align_measure(measure: Unit, index: NgramIndex, factors: dict[str, float], 
               for p in candidates}
     # a name many passages share (双减 in a dozen) says less about this pair than a rare one
     spread = Counter(name for programs, _ in shared.values() for name in programs)
+    # a review of past achievements is direct only for what the plan's forward-looking parts
+    # do not already share (the plan's tasks, not its record, are what the measure takes up)
+    forward: dict[str, set[str]] = defaultdict(set)
+    for position, (programs, targets) in shared.items():
+        if not index.units[position].retrospective:
+            forward[index.units[position].doc_id].update(programs, targets)
     best_cosine = max(cosines.values(), default=0.0)
     scored = []
     for position in candidates:
@@ -389,6 +445,10 @@ def _align_measure(measure: Unit, index: NgramIndex, factors: dict[str, float], 
         topical = cosines[position] >= scoring["direct_min_relative_text"] * best_cosine
         if not topical:
             programs, targets = [], []
+        programs = specific_names(programs, measure, upper, kinds or {}, settings)
+        if upper.retrospective:
+            programs = [n for n in programs if n not in forward[upper.doc_id]]
+            targets = [n for n in targets if n not in forward[upper.doc_id]]
         scored.append((score, upper, programs, targets, reuse, evidence))
     scored.sort(key=lambda item: (-item[0], item[1].doc_id, item[1].label))
     if not scored or scored[0][0] < scoring["local_only_below"]:

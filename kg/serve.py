@@ -13,7 +13,6 @@ Oxigraph query cannot be interrupted from another thread.
 from __future__ import annotations
 
 import ipaddress
-import json
 import multiprocessing
 import queue
 import sys

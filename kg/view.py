@@ -386,7 +386,7 @@ def program_view(corpus: Corpus, program_key: str, max_related: int = 15) -> Vie
         for m_key in sorted({(m.doc_id, m.measure or "preamble") for m in related_evidence[key]}):
             net.add_edge(node_id, measure_node_id(*m_key), arrows="", color={"color": TYPE_COLOURS["program"], "opacity": 0.4})
     return View(
-        name=f"program_{safe_file_part(program_key)}", title=f"Program: {label}",
+        name=f"program_{safe_file_part(label)}", title=f"Program: {label}",
         subtitle=f"{len(docs)} documents ({', '.join(str(y) for y in years if y) or 'no year'}), "
                  f"{len(measures)} measures, {len(top_related)} programs named beside it",
         nodes=net.nodes, edges=net.edges,

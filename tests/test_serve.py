@@ -167,7 +167,7 @@ def test_updates_are_refused_and_change_nothing(running):
     with pytest.raises((SPARQLWrapperException, urllib.error.HTTPError)) as refused:
         client.query()
     assert "403" in str(refused.value) or getattr(refused.value, "code", None) == 403
-    update = f"DELETE WHERE {{ ?s ?p ?o }}".encode()
+    update = b"DELETE WHERE { ?s ?p ?o }"
     assert http(running.endpoint, data=update, headers={"Content-Type": "application/sparql-update"})[0] == 403
     # an update smuggled in as a query does not parse as a query
     status, _, body = http(running.endpoint + "?" + urllib.parse.urlencode({"query": "DELETE WHERE { ?s ?p ?o }"}))

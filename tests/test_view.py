@@ -103,7 +103,7 @@ def test_safe_json_cannot_close_a_script_and_round_trips():
 
 
 def test_views_are_written_for_every_kind(crafted_views):
-    assert set(crafted_views) == {"overview", "alignment", "continuity", "program_xinyouzhi"}
+    assert set(crafted_views) == {"overview", "alignment", "continuity", "program_新优质初中"}
 
 
 def test_html_has_no_external_resource_and_no_injected_markup(crafted_views):
@@ -254,7 +254,7 @@ def drawn(page) -> dict:
 
 @requires_chromium
 @pytest.mark.browser
-@pytest.mark.parametrize("name", ["overview", "alignment", "continuity", "program_xinyouzhi"])
+@pytest.mark.parametrize("name", ["overview", "alignment", "continuity", "program_新优质初中"])
 def test_view_renders_offline_without_running_injected_code(browser, crafted_views, name):
     path = crafted_views[name]
     expected = len(embedded_data(path.read_text(encoding="utf-8"))["nodes"])

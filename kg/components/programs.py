@@ -98,6 +98,10 @@ def _left_boundary(text: str, head_start: int) -> int:
     window_open = start == limit and start > 0 and re.match(NAME_CHARS, text[start - 1])
     window = text[start:head_start]
     best = after_last_boundary(window, config["left_boundaries"])
+    # a verb right before the head belongs to the name (素质提升工程, 教师支持计划): look further left
+    final_verb = next((v for v in config["name_final_verbs"] if best == len(window) and window.endswith(v)), None)
+    if final_verb:
+        best = after_last_boundary(window[: -len(final_verb)], config["left_boundaries"])
     if best == 0 and window_open:
         return -1  # no boundary within reach: the name would be cut in the middle of a word
     return start + best
@@ -114,10 +118,27 @@ def _is_generic(core: str) -> bool:
     return True
 
 
+def _in_enumeration(text: str, start: int, end: int) -> bool:
+    """Whether a name stands in a list (甲制度、乙制度和丙制度): lists enumerate ordinary arrangements."""
+    joiners = _config()["enumeration_joiners"]
+    before, after = text[max(0, start - 1):start], text[end:end + 1]
+    return before in joiners or after in joiners
+
+
+def _among_many_arrangements(text: str, start: int, end: int) -> bool:
+    """Whether a name sits in a passage dense with rules and mechanisms (完善…制度。健全…机制。
+    落实…制度): such passages catalogue ordinary governance, not named initiatives."""
+    dense = _config()["dense_passage"]
+    passage = text[max(0, start - dense["window"]):end + dense["window"]]
+    return len(re.findall(alternation(dense["words"]), passage)) - 1 > dense["max_others"]
+
+
 def head_noun_programs(text: str) -> list[tuple[int, int, Optional[str], str]]:
     """(start, end, kind, rule) of names ending in a head noun (工程, 计划, 制度 …)."""
     found = []
     for match in _heads().finditer(text):
+        if text[match.end():match.end() + 1] in _config()["head_not_followed_by"]:
+            continue  # 制度化, 项目式: the head word is part of another word
         start = _left_boundary(text, match.start())
         if start < 0:
             continue
@@ -128,6 +149,9 @@ def head_noun_programs(text: str) -> list[tuple[int, int, Optional[str], str]]:
         if any(core.endswith(w) for w in _config()["generic_core_endings"]):
             continue
         if len(core) < _config()["min_core_chars"] or _is_generic(core) or re.fullmatch(r"[\d.]+", core):
+            continue
+        if match.group(0) in _config()["list_averse_heads"] and (
+                _in_enumeration(text, start, match.end()) or _among_many_arrangements(text, start, match.end())):
             continue
         found.append((start, match.end(), _config()["heads"][match.group(0)], "head-noun"))
     return found
