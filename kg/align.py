@@ -20,7 +20,8 @@ documents (measures, sub-paragraphs, 专栏 columns, 工程 projects) are ranked
 indicator both set numbers for; otherwise ``thematic``. Not specific enough on their own:
 routine duties and slogans (``names.thematic`` / ``thematic_patterns``), routine kinds such as
 party-building institutions unless quoted as a name or the topic (title) of both passages, and a
-name a review-of-achievements passage shares with a forward-looking passage of the same plan. A measure whose best score is under ``local_only_below`` is local only.
+name a review-of-achievements passage shares with a forward-looking passage of the same plan.
+A measure whose best score is under ``local_only_below`` is local only.
 All weights and thresholds: ``ontology/lexicon/alignment.yaml``.
 """
 from __future__ import annotations
@@ -338,8 +339,8 @@ def specific_names(names: Iterable[str], lower: Unit, upper: Unit, kinds: dict[s
     """The shared names (display forms of ``lower.names``) specific enough to make a pair direct.
 
     Routine duties and slogans every plan has (控辍保学, 应X尽X) only make a pair thematic. A name
-    of a routine kind (party-building institutions) counts when both writers mark it as a name
-    (quotes on both sides) or it is the topic of both passages (in both titles)."""
+    of a routine kind (short party-building institutions: 组织生活会) counts when both writers mark
+    it as a name (quotes on both sides) or it is the topic of both passages (in both titles)."""
     rules = settings["names"]
     thematic = {normalise_name(n, settings) for n in rules.get("thematic", [])}
     patterns = [re.compile(p) for p in rules.get("thematic_patterns", [])]
@@ -350,7 +351,7 @@ def specific_names(names: Iterable[str], lower: Unit, upper: Unit, kinds: dict[s
         key = keys.get(display, normalise_name(display, settings))
         if key in thematic or any(p.search(key) for p in patterns):
             continue
-        if kinds.get(key) in routine and not (
+        if kinds.get(key) in routine and len(key) <= rules.get("routine_max_chars", 8) and not (
                 (_is_quoted(key, lower) and _is_quoted(key, upper))
                 or (_in_title(key, display, lower) and _in_title(key, display, upper))):
             continue

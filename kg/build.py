@@ -92,7 +92,7 @@ def analyse(
             progress(done, len(corpus.documents), document)
     with timed("link"):
         # without the curated lexicon, concepts come from discovery alone
-        corpus.mentions, corpus.concepts = link(mentions, load_lexicon() if use_lexicon else Lexicon())
+        corpus.mentions, corpus.concepts = link(mentions, load_lexicon() if use_lexicon else Lexicon(), corpus=corpus)
     with timed("align"):
         overrides = manifest_overrides(corpus_dir, manifest) if use_manifest else {}
         corpus.alignments = align(corpus, overrides=overrides)

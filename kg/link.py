@@ -17,13 +17,15 @@ import rdflib
 from rdflib.namespace import SKOS
 
 from kg.errors import InputError
-from kg.records import Concept, Mention
+from kg.records import Concept, Corpus, Mention
 
 ONTOLOGY_DIR = Path(__file__).resolve().parents[1] / "ontology"
 DEFAULT_LEXICON = ONTOLOGY_DIR / "programs.skos.ttl"
 KIND = rdflib.URIRef("https://w3id.org/policy-kg/ontology#kind")
 QUOTES = "“”‘’\"「」『』"
 QUOTED = re.compile(r"[“‘\"「『]([^“”‘’\"「」『』]+)[”’\"」』]")
+TITLE = re.compile(r"《[^《》\n]*》")
+SENTENCE_END = "。；！？\n"
 
 
 @dataclass
@@ -70,6 +72,13 @@ def entity_heads() -> tuple[str, ...]:
 
     heads = load_yaml("program_patterns.yaml")["heads"]
     return tuple(h for h in heads if h not in generic_trailing())
+
+
+@functools.lru_cache(maxsize=1)
+def propagation_settings() -> dict:
+    from kg.components import load_yaml
+
+    return load_yaml("program_patterns.yaml")["corpus_repetition"]
 
 
 def _strip_generic(name: str, repeat: bool) -> str:
@@ -146,12 +155,76 @@ def load_lexicon(path: Optional[Path | str] = None, use_lexicon: bool = True) ->
     return _load_lexicon_cached(str(path or DEFAULT_LEXICON))
 
 
-def link(mentions: list[Mention], lexicon: Optional[Lexicon] = None) -> tuple[list[Mention], list[Concept]]:
+def _propagated_names(mentions: list[Mention], lexicon: Lexicon) -> dict[str, Optional[str]]:
+    """Discovered names worth looking for again elsewhere: each full name, and its core without
+    the generic trailing word when the name was quoted or found more than once (集团化办学改革 ->
+    集团化办学), since a core alone (质量提升 of 质量提升工程) is usually plain wording."""
+    settings = propagation_settings()
+    seen: dict[str, list[Mention]] = {}
+    for mention in mentions:
+        if mention.type == "program" and mention.source in settings["sources"]:
+            seen.setdefault(canonical_form(mention.text, lexicon), []).append(mention)
+    names: dict[str, Optional[str]] = {}
+    for name, found in seen.items():
+        kind = next((m.subtype for m in found if m.subtype), None)
+        documents = {m.doc_id for m in found}
+        if len(documents) < settings["min_documents"] and len(found) < settings["min_mentions"]:
+            continue
+        for form in {name, merge_key(name)}:
+            if len(form) >= settings["min_chars"]:
+                names.setdefault(form, kind)
+    return names
+
+
+def propagate(mentions: list[Mention], corpus: Corpus, lexicon: Optional[Lexicon] = None) -> list[Mention]:
+    """The corpus-level pass: program names discovered anywhere in the corpus, found again where a
+    document uses them without the quotes or head word that made them recognisable (道德课堂 quoted
+    in one plan, plain in another). Returns the new mentions only; occurrences overlapping a program
+    mention or inside a 《title》 are skipped. Extraction itself stays per document."""
+    from kg.structure import section_at
+
+    lexicon = lexicon if lexicon is not None else load_lexicon()
+    names = _propagated_names(mentions, lexicon)
+    if not names:
+        return []
+    pattern = re.compile("|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)))
+    taken: dict[str, list[tuple[int, int]]] = {}
+    for mention in mentions:
+        if mention.type == "program":
+            taken.setdefault(mention.doc_id, []).append((mention.start, mention.end))
+    found = []
+    for document in corpus.documents:
+        text = document.text
+        blocked = taken.get(document.doc_id, []) + [m.span() for m in TITLE.finditer(text)]
+        sections = corpus.sections.get(document.doc_id) or []
+        for match in pattern.finditer(text):
+            start, end = match.span()
+            if any(a < end and start < b for a, b in blocked):
+                continue
+            section = section_at(sections, start) if sections else None
+            sentence_start = max(text.rfind(ch, 0, start) for ch in SENTENCE_END) + 1
+            ends = [i for i in (text.find(ch, end) for ch in SENTENCE_END) if i >= 0]
+            found.append(Mention(
+                doc_id=document.doc_id, type="program", text=match.group(0), start=start, end=end,
+                measure=section.label if section else None, sentence_start=sentence_start,
+                sentence_end=min(ends) + 1 if ends else len(text), source="corpus-repeat",
+                subtype=names[match.group(0)],
+            ))
+    return found
+
+
+def link(mentions: list[Mention], lexicon: Optional[Lexicon] = None,
+         corpus: Optional[Corpus] = None) -> tuple[list[Mention], list[Concept]]:
     """Set ``canonical`` and ``concept`` on program mentions; one Concept per program concept.
 
     Names that differ only by a generic trailing word (校长职级制 / 校长职级制改革) share a concept.
+    With ``corpus`` (its documents and sections), the corpus-level pass :func:`propagate` first
+    adds the plain occurrences of names discovered elsewhere.
     """
     lexicon = lexicon if lexicon is not None else load_lexicon()
+    if corpus is not None:
+        extra = propagate(mentions, corpus, lexicon)
+        mentions = sorted([*mentions, *extra], key=lambda m: (m.doc_id, m.start, m.end, m.type))
     canonicals = {id(m): canonical_form(m.text, lexicon) for m in mentions if m.type == "program"}
 
     groups: dict[str, list[Mention]] = {}

@@ -93,6 +93,20 @@ def test_pipeline_without_lexicon_still_finds_quoted_programs(nlp_no_lexicon):
     ("建立健全长效机制。", "program", set()),
     ("实施学前教育普及普惠工程。", "program", {"学前教育普及普惠工程"}),
     ("严格落实三提高一规范要求。", "program", {"三提高一规范"}),
+    # a verb right before the head belongs to the name; the verb before the name does not
+    ("实施大学生创新创业能力提升工程。", "program", {"大学生创新创业能力提升工程"}),
+    ("实施职业院校教师素质提高计划，提高占比。", "program", {"职业院校教师素质提高计划"}),
+    ("建设郑州市中小学美育实践基地。", "program", {"郑州市中小学美育实践基地"}),
+    # a heading line is the full name, joining words included; a title-like heading is not
+    ("专栏10  民办教育规范发展与质量提升工程\n按照要求。", "program", {"民办教育规范发展与质量提升工程"}),
+    ("郑州教育未来三年重点推进的十七项工程\n", "program", set()),
+    # a standing rule counts, one in a list or in a passage full of rules does not; 制度化 is no head
+    ("落实双月报制度，督促项目按计划推进。", "program", {"双月报制度"}),
+    ("健全教职工代表大会制度、理事会制度。", "program", set()),
+    ("深入推进以案促改制度化、常态化。", "program", set()),
+    # designations: counts (also ranges) are not part of the name
+    ("创建100所校园足球特色学校和5所幼儿足球试点园。", "program", {"校园足球特色学校", "幼儿足球试点园"}),
+    ("建成3-5个黄河文化研学基地。", "program", {"黄河文化研学基地"}),
     # organizations: left boundary at a place, a boundary verb or a known body
     ("成立智慧教育实验区建设领导小组。", "organization", {"智慧教育实验区建设领导小组"}),
     ("郑州市关于推行中小学校长职级制度。", "organization", set()),

@@ -75,3 +75,33 @@ def test_new_quality_junior_school_is_one_concept_across_documents(documents):
     assert {doc for doc, _ in ids} == {"001_56320e920f24c20a", "002_37f57ac8b3229a3d"}
     assert len({cid for _, cid in ids}) == 1
     assert sum(1 for c in concepts if c.pref_label == "新优质初中") == 1
+
+
+def _program(doc_id: str, text: str, start: int, source: str) -> Mention:
+    return Mention(doc_id, "program", text, start, start + len(text), source=source)
+
+
+def _corpus(*texts: str):
+    from kg.records import Corpus, Document, DocumentMeta
+
+    return Corpus(documents=[Document(DocumentMeta(f"d{i}"), text) for i, text in enumerate(texts)])
+
+
+def test_corpus_pass_finds_confirmed_names_where_they_are_unquoted():
+    corpus = _corpus("推进“道德课堂”建设。", "深化“道德课堂”改革。", "完善道德课堂评价，落实绿色通道。")
+    mentions = [_program("d0", "“道德课堂”建设", 2, "quoted"), _program("d1", "“道德课堂”改革", 2, "quoted")]
+    linked, concepts = link(mentions, Lexicon(), corpus=corpus)
+    found = [m for m in linked if m.doc_id == "d2"]
+    assert [(m.text, m.start, m.source) for m in found] == [("道德课堂", 2, "corpus-repeat")]
+    assert len({m.concept for m in linked}) == 1 and len(concepts) == 1
+
+
+def test_corpus_pass_ignores_names_seen_once_and_titles():
+    corpus = _corpus("推进“道德课堂”建设。", "印发《道德课堂评价办法》，推进智慧课堂。")
+    mentions = [_program("d0", "“道德课堂”建设", 2, "quoted")]
+    linked, _ = link(mentions, Lexicon(), corpus=corpus)
+    assert [m.doc_id for m in linked] == ["d0"]
+    corpus = _corpus("推进“道德课堂”建设。", "深化“道德课堂”改革。", "印发《道德课堂评价办法》。")
+    mentions.append(_program("d1", "“道德课堂”改革", 2, "quoted"))
+    linked, _ = link(mentions, Lexicon(), corpus=corpus)
+    assert {m.doc_id for m in linked} == {"d0", "d1"}

@@ -118,6 +118,21 @@ def _is_generic(core: str) -> bool:
     return True
 
 
+def _heading_name_start(text: str, head_end: int) -> Optional[int]:
+    """Where a name begins when it is a whole heading line (专栏10  民办教育规范发展与质量提升工程):
+    a title names the programme in full, joining words (与, 和) included."""
+    if text[head_end:head_end + 1] not in ("", "\n", "\r"):
+        return None
+    line_start = text.rfind("\n", 0, head_end) + 1
+    lead = re.match(_config()["heading_lead"], text[line_start:head_end])
+    start = line_start + lead.end()
+    name = text[start:head_end]
+    if len(name) > _config()["max_heading_name_chars"] or not re.fullmatch(NAME_CHARS + "+", name) \
+            or re.search(_config()["heading_reject"], name):
+        return None
+    return start
+
+
 def _in_enumeration(text: str, start: int, end: int) -> bool:
     """Whether a name stands in a list (甲制度、乙制度和丙制度): lists enumerate ordinary arrangements."""
     joiners = _config()["enumeration_joiners"]
@@ -139,7 +154,9 @@ def head_noun_programs(text: str) -> list[tuple[int, int, Optional[str], str]]:
     for match in _heads().finditer(text):
         if text[match.end():match.end() + 1] in _config()["head_not_followed_by"]:
             continue  # 制度化, 项目式: the head word is part of another word
-        start = _left_boundary(text, match.start())
+        start = _heading_name_start(text, match.end())
+        if start is None:
+            start = _left_boundary(text, match.start())
         if start < 0:
             continue
         lead = re.match(_config()["leading_count"], text[start:match.start()])
