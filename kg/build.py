@@ -142,6 +142,11 @@ def build(
             dataset = build_graph(corpus)
             summary.triples = write_graph_files(dataset, staging)
             write_store(dataset, staging / "store")
+        with timed("export"):
+            from kg.export import export
+
+            for fmt in ("graphml", "gexf"):  # JSON-LD on demand: `kg export --format jsonld`
+                export(staging, fmt)
         if reports:
             from kg.report import write_alignment_report, write_continuity_report
 

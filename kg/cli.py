@@ -123,16 +123,17 @@ def display_width(text: str) -> int:
 
 
 @main.command("view")
+@click.argument("build_arg", required=False, type=click.Path(path_type=Path))
 @build_dir_option
 @click.option("-o", "--out", "out_dir", type=click.Path(path_type=Path), default=None,
               help="Folder for the HTML files [default: BUILD/views].")
 @click.option("-p", "--program", default=None, help="Program of the neighbourhood view (name, alias or concept id).")
 @handle_errors
-def view_command(build_dir, out_dir, program):
+def view_command(build_arg, build_dir, out_dir, program):
     """Write the interactive, self-contained HTML views (overview, program, alignment, continuity)."""
     from kg.view import write_views
 
-    for path in write_views(build_dir, out_dir, program=program):
+    for path in write_views(build_arg or build_dir, out_dir, program=program):
         click.echo(str(path))
 
 
