@@ -219,3 +219,24 @@ def test_spacy_component_writes_spans():
     assert (first["indicator"], first["value"], first["unit"], first["comparator"], first["year"], first["kind"]) == (
         "学前教育普惠率", "90", "%", ">=", 2023, "target")
     assert doc.text[first["char_start"]:first["char_end"]] == "90%"
+
+
+def test_every_lexicon_entry_is_used_by_the_code():
+    # The cue words moved out of the code must all be read back; a key nobody reads is a dead rule.
+    import pathlib
+
+    import kg.components.targets as targets
+    from kg.components import load_yaml
+
+    source = pathlib.Path(targets.__file__).read_text(encoding="utf-8")
+    cues = load_yaml("targets.yaml")
+    keys = [*cues, *cues["table"], *cues["chinese_numeral"], *cues["title_period"]]
+    unused = [key for key in keys if f'"{key}"' not in source and f"'{key}'" not in source]
+    assert unused == []
+
+
+def test_chinese_numeral_count_followed_by_a_rank_word_is_skipped():
+    # chinese_numeral.excluded_after: "一次批" is not "一次" ("至少一次" is a count, >=).
+    assert find_targets("每周至少开展一次批量检测。", doc_year=2024) == []
+    hit, = find_targets("每周至少开展一次质量检测。", doc_year=2024)
+    assert (hit["value"], hit["unit"], hit["comparator"]) == ("1", "次", ">=")

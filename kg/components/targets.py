@@ -37,12 +37,7 @@ RESULT_FIELDS = ("indicator", "value", "unit", "comparator", "year", "kind", "so
 if not Span.has_extension("kg"):
     Span.set_extension("kg", default=None)
 
-CJK = r"\u4e00-\u9fff"
 NUMBER = r"\d+(?:\.\d+)?"
-RANGE_DASH = r"[-—–~～]"
-CLAUSE_END = "。；;，,：:\n！？!?"
-SENTENCE_END = "。；;！？!?\n"
-CN_DIGITS = "零〇一二两三四五六七八九十百千"
 
 
 # --------------------------------------------------------------------------- lexicon
@@ -52,9 +47,12 @@ class Lexicon:
     """The compiled cue words of units.yaml and targets.yaml."""
 
     quantity: re.Pattern
+    range_dash: re.Pattern
     chinese_quantity: re.Pattern
     cn_cues: tuple[str, ...]
     cn_window: int
+    cn_at_least: tuple[str, ...]
+    cn_excluded_after: str
     unit_aliases: dict
     bare_magnitude: dict
     money_magnitude: dict
@@ -83,6 +81,28 @@ class Lexicon:
     table_unit: re.Pattern
     table_empty: frozenset
     table_attributes: frozenset
+    table_attribute_headers: frozenset
+    table_attribute_char: str
+    table_attribute_max: int
+    table_alternatives: re.Pattern
+    sentence_end: str
+    clause_end: str
+    clause_end_after: str
+    clause_brackets: tuple[tuple[str, str], ...]
+    year_mention: re.Pattern
+    title_window: int
+    title_span: re.Pattern
+    title_horizon: re.Pattern
+    heading_patterns: tuple[re.Pattern, ...]
+    book_title: re.Pattern
+    future_year: re.Pattern
+    future_cues: tuple[str, ...]
+    previous_period_cues: tuple[str, ...]
+    previous_period_end_cues: tuple[str, ...]
+    lead_end_marks: tuple[str, ...]
+    indicator_leading: tuple[re.Pattern, ...]
+    indicator_trim: str
+    indicator_right_trim: str
 
 
 @functools.lru_cache(maxsize=None)
@@ -97,17 +117,23 @@ def lexicon() -> Lexicon:
         f"(?P<base>{alternation(units['base'])})"
         f"|(?P<baremag>{alternation({**(units.get('bare_magnitude') or {}), **(units.get('money_magnitude') or {})})})"
     )
+    range_dash = "[" + "".join(map(re.escape, cues["range_dashes"])) + "]"
     quantity = re.compile(
-        rf"(?<![\d.A-Za-z])(?P<num>{NUMBER}(?:\s*{RANGE_DASH}\s*{NUMBER})?)\s*{infix}\s*(?:{unit})"
+        rf"(?<![\d.A-Za-z])(?P<num>{NUMBER}(?:\s*{range_dash}\s*{NUMBER})?)\s*{infix}\s*(?:{unit})"
     )
     cn = cues["chinese_numeral"]
-    chinese_quantity = re.compile(rf"(?P<num>[{CN_DIGITS}]{{1,4}})(?P<base>{alternation(cn['units'])})")
+    cn_digits = "".join(map(re.escape, cn["digits"]))
+    chinese_quantity = re.compile(rf"(?P<num>[{cn_digits}]{{1,4}})(?P<base>{alternation(cn['units'])})")
     table = cues["table"]
+    title = cues["title_period"]
     return Lexicon(
         quantity=quantity,
+        range_dash=re.compile(range_dash),
         chinese_quantity=chinese_quantity,
         cn_cues=tuple(cn["cues"]),
         cn_window=int(cn.get("window", 8)),
+        cn_at_least=tuple(cn["at_least_cues"]),
+        cn_excluded_after=str(cn["excluded_after"]),
         unit_aliases=dict(units.get("aliases") or {}),
         bare_magnitude=dict(units.get("bare_magnitude") or {}),
         money_magnitude=dict(units.get("money_magnitude") or {}),
@@ -136,6 +162,29 @@ def lexicon() -> Lexicon:
         table_unit=re.compile(table["unit_pattern"]),
         table_empty=frozenset(table["empty_cells"]),
         table_attributes=frozenset(table["attribute_cells"]),
+        table_attribute_headers=frozenset(table["attribute_headers"]),
+        table_attribute_char=str(table["attribute_header_char"]),
+        table_attribute_max=int(table["attribute_header_max"]),
+        table_alternatives=re.compile(table["alternatives_pattern"]),
+        sentence_end=cues["sentence_end"],
+        clause_end=cues["clause_end"],
+        clause_end_after=cues["clause_end_after"],
+        clause_brackets=tuple(cues["clause_brackets"].items()),
+        year_mention=re.compile(cues["year_mention_pattern"]),
+        title_window=int(title["window"]),
+        title_span=re.compile(title["span_pattern"]),
+        title_horizon=re.compile(title["horizon_pattern"]),
+        heading_patterns=tuple(re.compile(p) for p in cues["heading_patterns"]),
+        book_title=re.compile(cues["book_title_pattern"]),
+        future_year=re.compile(cues["future_year_pattern"]),
+        future_cues=tuple(cues["future_cues"]),
+        previous_period_cues=tuple(cues["previous_period_cues"]),
+        previous_period_end_cues=tuple(cues["previous_period_end_cues"]),
+        lead_end_marks=tuple(cues["lead_end_marks"]),
+        indicator_leading=tuple(re.compile(cues[key]) for key in (
+            "indicator_leading_connectors", "indicator_leading_year", "indicator_leading_duration")),
+        indicator_trim=cues["indicator_trim_chars"],
+        indicator_right_trim=cues["indicator_right_trim_chars"],
     )
 
 
@@ -152,6 +201,7 @@ class Context:
     achieved_lines: set[int]
     title_years: list[tuple[int, int]]  # (offset, year) of work-plan titles
     masked: str  # the text with 《…》 contents blanked, so titles never give years
+    sentence_end: str
 
     def line_index(self, offset: int) -> int:
         return bisect.bisect_right(self.line_starts, offset) - 1
@@ -163,8 +213,8 @@ class Context:
         return start, len(self.text) if end < 0 else end
 
     def sentence_span(self, start: int, end: int) -> tuple[int, int]:
-        left = max(self.text.rfind(ch, 0, start) for ch in SENTENCE_END) + 1
-        rights = [i for i in (self.text.find(ch, end) for ch in SENTENCE_END) if i >= 0]
+        left = max(self.text.rfind(ch, 0, start) for ch in self.sentence_end) + 1
+        rights = [i for i in (self.text.find(ch, end) for ch in self.sentence_end) if i >= 0]
         return left, min(rights) if rights else len(self.text)
 
 
@@ -179,15 +229,16 @@ def chinese_number(word: str) -> Optional[int]:
 
 def infer_period(text: str) -> tuple[Optional[int], Optional[int]]:
     """Fallback when the caller knows no metadata: read the years off the title lines."""
-    head = text[:300]
-    span = re.search(r"((?:19|20)\d\d)\s*[-—–~～至到]\s*((?:19|20)\d\d)", head)
+    lex = lexicon()
+    head = text[:lex.title_window]
+    span = lex.title_span.search(head)
     if span:
         return int(span.group(1)), int(span.group(2))
-    year = re.search(r"((?:19|20)\d\d)\s*年", head)
+    year = lex.year_mention.search(head)
     if not year:
         return None, None
     first = int(year.group(1))
-    horizon = re.search(r"未来([一二三四五六七八九十两\d]+)年", head)
+    horizon = lex.title_horizon.search(head)
     length = chinese_number(horizon.group(1)) if horizon else None
     return first, first + length - 1 if length else first
 
@@ -200,12 +251,11 @@ def resolve_period(text: str, doc_year: Optional[int], period: Optional[tuple]) 
     return start, end or start
 
 
-def heading_level(line: str) -> Optional[int]:
+def heading_level(line: str, lex: Lexicon) -> Optional[int]:
     stripped = line.strip()
-    if re.match(r"^[一二三四五六七八九十]+、", stripped):
-        return 1
-    if re.match(r"^[（(][一二三四五六七八九十]+[）)]", stripped):
-        return 2
+    for level, pattern in enumerate(lex.heading_patterns, start=1):
+        if pattern.match(stripped):
+            return level
     return None
 
 
@@ -214,7 +264,7 @@ def achieved_lines(lines: list[str], lex: Lexicon) -> set[int]:
     flags = {1: False, 2: False}
     result: set[int] = set()
     for index, line in enumerate(lines):
-        level = heading_level(line)
+        level = heading_level(line, lex)
         if level is not None and len(line.strip()) <= 40:
             flags[level] = any(word in line for word in lex.achieved_headings)
             if level == 1:
@@ -224,8 +274,8 @@ def achieved_lines(lines: list[str], lex: Lexicon) -> set[int]:
     return result
 
 
-def mask_titles(text: str) -> str:
-    return re.sub(r"《[^》\n]*》", lambda m: "《" + "□" * (len(m.group(0)) - 2) + "》", text)
+def mask_titles(text: str, lex: Lexicon) -> str:
+    return lex.book_title.sub(lambda m: m.group(0)[0] + "□" * (len(m.group(0)) - 2) + m.group(0)[-1], text)
 
 
 def build_context(text: str, start_year: Optional[int], end_year: Optional[int], lex: Lexicon) -> Context:
@@ -239,7 +289,8 @@ def build_context(text: str, start_year: Optional[int], end_year: Optional[int],
         match = lex.year_title.match(line.strip())
         if match:
             titles.append((start, int(match.group(1))))
-    return Context(text, start_year, end_year, starts, achieved_lines(lines, lex), titles, mask_titles(text))
+    return Context(text, start_year, end_year, starts, achieved_lines(lines, lex), titles, mask_titles(text, lex),
+                   lex.sentence_end)
 
 
 # --------------------------------------------------------------------------- year and kind
@@ -247,7 +298,7 @@ def build_context(text: str, start_year: Optional[int], end_year: Optional[int],
 def years_in(ctx: Context, start: int, end: int, lex: Lexicon) -> list[tuple[int, int, bool]]:
     """(offset, year, is_reference) for each "20XX年" in masked text[start:end]."""
     found = []
-    for match in re.finditer(r"((?:19|20)\d\d)\s*年", ctx.masked[start:end]):
+    for match in lex.year_mention.finditer(ctx.masked[start:end]):
         at = start + match.start()
         before = ctx.text[max(0, at - 3):at]
         after = ctx.text[start + match.end():start + match.end() + 4]
@@ -281,7 +332,7 @@ def is_achieved(ctx: Context, start: int, lex: Lexicon) -> bool:
         return True
     s_start, s_end = ctx.sentence_span(start, start)
     sentence = ctx.text[s_start:s_end]
-    if re.search(r"到(?:19|20)\d\d年|力争|确保|目标|计划|预计", sentence):
+    if lex.future_year.search(sentence) or any(cue in sentence for cue in lex.future_cues):
         return False
     before = ctx.text[s_start:start]
     if any(cue in before for cue in lex.achieved_cues):
@@ -299,9 +350,11 @@ def target_year(ctx: Context, start: int, lex: Lexicon) -> Optional[int]:
     year = stated_year(ctx, start, s_start, lex)
     if year is None:
         l_start, _ = ctx.line_span(start)
-        lead_end = ctx.text.find("：", l_start, start)
-        if lead_end < 0:
-            lead_end = ctx.text.find("，", l_start, start)
+        lead_end = -1
+        for mark in lex.lead_end_marks:
+            lead_end = ctx.text.find(mark, l_start, start)
+            if lead_end >= 0:
+                break
         if lead_end >= 0:
             year = stated_year(ctx, lead_end, l_start, lex)
     if year is None:
@@ -317,13 +370,15 @@ def achieved_year(ctx: Context, start: int, lex: Lexicon) -> Optional[int]:
     s_start, _ = ctx.sentence_span(start, start)
     sentence = ctx.text[s_start:start]
     years = [year for at, year, ref in years_in(ctx, s_start, start, lex) if not ref]
-    if not years and not re.search(r"十三五|五年来|期间", sentence):
+    whole_period = any(cue in sentence for cue in lex.previous_period_cues)
+    if not years and not whole_period:
         # "截至2020年底，全市共有幼儿园1848所。全市有公办幼儿园472所" — the paragraph's date holds.
         l_start, _ = ctx.line_span(start)
         years = [year for at, year, ref in years_in(ctx, l_start, start, lex) if not ref]
     if years:
         return years[-1]
-    if ctx.start_year and ctx.end_year and ctx.end_year > ctx.start_year and re.search(r"十三五|五年来|期间|末", sentence):
+    period_end = any(cue in sentence for cue in lex.previous_period_end_cues)
+    if ctx.start_year and ctx.end_year and ctx.end_year > ctx.start_year and (whole_period or period_end):
         return ctx.start_year - 1
     return None
 
@@ -346,17 +401,15 @@ def strip_words(text: str, words: tuple[str, ...], *, from_end: bool) -> str:
 
 def clean_left(left: str, lex: Lexicon) -> str:
     left = re.sub(r"\s+", "", left)
-    left = re.sub(r"^[、和及与（(]+", "", left)
-    # Time phrases say when, not what: "到2025年", "三年内", "五年来".
-    left = re.sub(r"^(?:到|至|截至|截止)?(?:19|20)\d\d年(?:底|末)?", "", left)
-    left = re.sub(r"^[一二三四五六七八九十两\d]+年(?:内|来|间)", "", left)
+    for leading in lex.indicator_leading:
+        left = leading.sub("", left, count=1)
     left = strip_words(left, lex.fillers, from_end=False)
     left = strip_words(left, lex.link_words, from_end=True)
-    return left.strip("、，,的")
+    return left.strip(lex.indicator_trim)
 
 
 def clean_right(right: str, lex: Lexicon) -> str:
-    right = re.sub(r"\s+", "", right).lstrip("的")
+    right = re.sub(r"\s+", "", right).lstrip(lex.indicator_right_trim)
     # "700元或500元生活补助": the noun after the next figure is not this figure's.
     digit = re.search(r"\d", right)
     if digit:
@@ -400,7 +453,7 @@ def comparator_of(ctx: Context, num_start: int, unit_end: int, infix: bool, lex:
     for word in sorted(lex.prefixes, key=len, reverse=True):
         if before.endswith(word):
             return lex.prefixes[word], unit_end
-    clause_start, _ = clause_bounds(ctx, num_start, unit_end)
+    clause_start, _ = clause_bounds(ctx, num_start, unit_end, lex)
     window = ctx.text[max(clause_start, num_start - lex.near_window):num_start]
     for word, comparator in lex.near.items():
         if word in window:
@@ -408,15 +461,15 @@ def comparator_of(ctx: Context, num_start: int, unit_end: int, infix: bool, lex:
     return "=", unit_end
 
 
-def clause_bounds(ctx: Context, start: int, end: int) -> tuple[int, int]:
+def clause_bounds(ctx: Context, start: int, end: int, lex: Lexicon) -> tuple[int, int]:
     text = ctx.text
-    left = max(text.rfind(ch, 0, start) for ch in CLAUSE_END) + 1
+    left = max(text.rfind(ch, 0, start) for ch in lex.clause_end) + 1
     # An opening bracket not closed before the figure starts the clause ("（含公办院校7所").
-    for bracket, closing in (("（", "）"), ("(", ")")):
+    for bracket, closing in lex.clause_brackets:
         at = text.rfind(bracket, left, start)
         if at >= 0 and text.find(closing, at, start) < 0:
             left = at + 1
-    rights = [i for i in (text.find(ch, end) for ch in CLAUSE_END + "、（(") if i >= 0]
+    rights = [i for i in (text.find(ch, end) for ch in lex.clause_end + lex.clause_end_after) if i >= 0]
     return left, min(rights) if rights else len(text)
 
 
@@ -429,7 +482,7 @@ def normalise_unit(ctx: Context, match: re.Match, lex: Lexicon) -> Optional[str]
     elif match.group("baremag") in lex.bare_magnitude:
         unit = lex.bare_magnitude[match.group("baremag")]
     else:
-        clause_start, clause_end = clause_bounds(ctx, match.start(), match.end())
+        clause_start, clause_end = clause_bounds(ctx, match.start(), match.end(), lex)
         if not any(word in ctx.text[clause_start:clause_end] for word in lex.money_words):
             return None
         unit = lex.money_magnitude[match.group("baremag")]
@@ -454,7 +507,7 @@ def inline_targets(ctx: Context, lex: Lexicon, skip: list[tuple[int, int]]) -> l
         if unit is None:
             continue
         infix = bool(match.group("infix") or match.group("infix2"))
-        if unit == "%" and not re.search(RANGE_DASH, value) and float(value) > 1000:
+        if unit == "%" and not lex.range_dash.search(value) and float(value) > 1000:
             continue
         comparator, phrase_end = comparator_of(ctx, start, unit_end, infix, lex)
         hits.append(describe(ctx, lex, start, unit_end, phrase_end, value, unit, comparator, previous_end, "pattern"))
@@ -462,19 +515,19 @@ def inline_targets(ctx: Context, lex: Lexicon, skip: list[tuple[int, int]]) -> l
     for match in lex.chinese_quantity.finditer(ctx.text):
         start, end = match.span()
         window = ctx.text[max(0, start - lex.cn_window):start]
-        if not any(cue in window for cue in lex.cn_cues) or ctx.text[end:end + 1] in "届批级":
+        if not any(cue in window for cue in lex.cn_cues) or ctx.text[end:end + 1] in lex.cn_excluded_after:
             continue
         number = chinese_number(match.group("num"))
         if number is None:
             continue
-        comparator = ">=" if any(w in window for w in ("至少", "不少于")) else "="
+        comparator = ">=" if any(w in window for w in lex.cn_at_least) else "="
         hits.append(describe(ctx, lex, start, end, end, str(number), match.group("base"), comparator, -1, "chinese-numeral"))
     return hits
 
 
 def describe(ctx: Context, lex: Lexicon, start: int, end: int, phrase_end: int, value: str, unit: str,
              comparator: str, previous_end: int, source: str) -> dict:
-    clause_start, clause_end = clause_bounds(ctx, start, end)
+    clause_start, clause_end = clause_bounds(ctx, start, end, lex)
     if clause_start <= previous_end <= start:
         clause_start = previous_end
     left = ctx.text[clause_start:start]
@@ -518,6 +571,11 @@ def looks_like_cell(cell: str, lex: Lexicon) -> bool:
     return bool(parse_cell(cell, lex)) or cell in lex.table_empty or (len(cell) <= 8 and not lex.table_unit.search(cell))
 
 
+def is_attribute_header(cell: str, lex: Lexicon) -> bool:
+    return cell in lex.table_attribute_headers or (
+        len(cell) <= lex.table_attribute_max and lex.table_attribute_char in cell)
+
+
 def table_targets(ctx: Context, lex: Lexicon) -> tuple[list[dict], list[tuple[int, int]]]:
     """Targets of indicator tables; also the text ranges the tables cover."""
     lines = [line for line in cell_lines(ctx.text) if line[2]]
@@ -533,12 +591,12 @@ def table_targets(ctx: Context, lex: Lexicon) -> tuple[list[dict], list[tuple[in
             continue
         table_start = lines[index][0]
         row = index + len(years)
-        if row < len(lines) and lines[row][2] in ("属性", "属  性") or (row < len(lines) and len(lines[row][2]) <= 6 and "性" in lines[row][2]):
+        if row < len(lines) and is_attribute_header(lines[row][2], lex):
             row += 1
         while row < len(lines):
             start, end, label = lines[row]
             unit_match = lex.table_unit.search(label)
-            if heading_level(label) or len(label) > 60 or not unit_match:
+            if heading_level(label, lex) or len(label) > 60 or not unit_match:
                 break
             cells = []
             probe = row + 1
@@ -560,7 +618,7 @@ def table_row(ctx: Context, lex: Lexicon, label: str, unit_match: re.Match, year
               cells: list[tuple[int, int, str]]) -> list[dict]:
     unit = lex.unit_aliases.get(unit_match.group(1), unit_match.group(1))
     indicator = label[: unit_match.start()].strip()
-    parts = re.search(rf"([{CJK}]{{1,4}})/([{CJK}]{{1,4}})", indicator)
+    parts = lex.table_alternatives.search(indicator)
     hits = []
     for column, (cell_start, _cell_end, cell) in enumerate(cells):
         year = years[column] if column < len(years) else None
