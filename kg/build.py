@@ -125,7 +125,7 @@ def build(
     progress: Optional[Callable[[int, int, Document], None]] = None,
 ) -> BuildSummary:
     """Build graph, store, tables, views and reports for a corpus folder into `out_dir`."""
-    from kg.graph import build_graph
+    from kg.graph import corpus_oxigraph_quads
     from kg.store import write_graph_files, write_store
 
     out_dir = Path(out_dir)
@@ -139,9 +139,9 @@ def build(
         with timed("tables"):
             write_tables(corpus, staging)
         with timed("graph"):
-            dataset = build_graph(corpus)
-            summary.triples = write_graph_files(dataset, staging)
-            write_store(dataset, staging / "store")
+            quads = corpus_oxigraph_quads(corpus)
+            summary.triples = write_graph_files(quads, staging)
+            write_store(quads, staging / "store")
         with timed("export"):
             from kg.export import export
 

@@ -484,6 +484,17 @@ def to_oxigraph(dataset: Dataset) -> list[ox.Quad]:
     return quads
 
 
+def corpus_oxigraph_quads(corpus: Corpus) -> list[ox.Quad]:
+    """The corpus graph as sorted, de-duplicated pyoxigraph quads, without an rdflib Dataset.
+
+    What the build writes: the same quads as ``to_oxigraph(build_graph(corpus))`` at a
+    fraction of the time and memory, since no rdflib store indexes them first.
+    """
+    convert = _TermConverter()
+    quads = {ox.Quad(convert(s), convert(p), convert(o), convert(g)) for s, p, o, g in corpus_quads(corpus)}
+    return sorted(quads, key=lambda quad: (str(quad.graph_name), str(quad.subject), str(quad.predicate), str(quad.object)))
+
+
 class _TermConverter:
     """rdflib term -> pyoxigraph term, caching IRIs (most terms repeat)."""
 

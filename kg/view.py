@@ -50,6 +50,10 @@ LEVEL_COLOURS = {
 LEVEL_ORDER = ["national", "province", "city", "city-agency", "district", "county", "unknown"]
 ENTITY_TYPES = ("program", "organization")
 MAX_OVERVIEW_ENTITIES = 400  # beyond this an overview is a hairball, whatever the renderer
+LABELLED_ENTITIES = 25  # entities whose labels the overview shows before zooming in
+# screen pixels of a label per tier at the fitted zoom: documents, frequent entities, the rest;
+# the rest stays under the draw threshold until the reader zooms in about twofold
+OVERVIEW_FRAME = {"labelTiers": {"0": 14, "1": 12, "2": 6}, "drawThreshold": 11, "maxVisible": 20}
 QUOTE_CHARS = 140
 QUOTES_PER_TIP = 3
 
@@ -65,6 +69,9 @@ class View:
     edges: list[dict[str, Any]] = field(default_factory=list)
     filters: dict[str, list[str]] = field(default_factory=dict)  # year / level / type choices
     legend: list[tuple[str, str]] = field(default_factory=list)  # (label, colour)
+    # initial framing: {"minScale": s} zooms to at least s (labels readable) anchored top-left;
+    # {"labelTiers": {tier: px}, "drawThreshold": px} sizes labels by node "tier" at the fitted zoom
+    frame: dict[str, Any] = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------- public API
@@ -115,6 +122,18 @@ class Evidence:
         self.sections: dict[tuple[str, str], Section] = {
             (doc_id, sec.label): sec for doc_id, secs in corpus.sections.items() for sec in secs
         }
+        self.short_names = document_short_names(corpus.documents)
+
+    def short_name(self, doc_id: str) -> str:
+        return self.short_names.get(doc_id, doc_id)
+
+    def measure_label(self, doc_id: str, label: str) -> str:
+        """What a measure box shows: "惠济2023 · 17"."""
+        return f"{self.short_name(doc_id)} · {label}"
+
+    def measure_title(self, doc_id: str, label: str) -> str:
+        section = self.sections.get((doc_id, label))
+        return " ".join(section.title.split()) if section and section.title else ""
 
     def doc_name(self, doc_id: str) -> str:
         doc = self.documents.get(doc_id)
@@ -179,10 +198,45 @@ def short(text: str, chars: int = 16) -> str:
     return text if len(text) <= chars else text[: chars - 1] + "…"
 
 
-def document_label(doc: Document) -> str:
-    year = document_year(doc)
-    title = doc.meta.title or doc.doc_id
-    return f"{short(title, 18)}" + (f"\n{year}" if year else "")
+def document_label(doc: Document, short_name: str) -> str:
+    """Two lines for a document box: its short name (place and years) and the start of its title."""
+    return f"{short_name}\n{short(doc.meta.title or doc.doc_id, 12)}"
+
+
+ADMIN_SUFFIX = "(?:自治区|自治州|自治县|省|市|区|县|旗)"
+ADMIN_UNIT = re.compile(f".+?{ADMIN_SUFFIX}")
+PLACEHOLDER = re.compile(r"^[XxＸｘ×*＊□○]+$")  # anonymised names ("XX市") keep their suffix
+
+
+def place_name(doc: Document) -> str:
+    """The smallest administrative unit of a document, without its suffix: 郑州市惠济区 -> 惠济."""
+    region = doc.meta.region or doc.meta.issuer or ""
+    units = ADMIN_UNIT.findall(region)
+    if not units:
+        return short(doc.meta.title or doc.doc_id, 6)
+    unit = units[-1]
+    stem = re.sub(f"{ADMIN_SUFFIX}$", "", unit)
+    return stem if len(stem) >= 2 and not PLACEHOLDER.match(stem) else unit
+
+
+def period_name(doc: Document) -> str:
+    start = document_year(doc)
+    end = doc.meta.period_end
+    if not start:
+        return ""
+    return f"{start}–{str(end)[-2:]}" if end and end != start else str(start)
+
+
+def document_short_names(documents: Iterable[Document]) -> dict[str, str]:
+    """doc_id -> a short, unique name such as "惠济2023" or "郑州2021–25" for labels on a canvas."""
+    documents = list(documents)
+    names = {doc.doc_id: place_name(doc) + period_name(doc) for doc in documents}
+    clashes = Counter(names.values())
+    for doc in documents:
+        if clashes[names[doc.doc_id]] > 1:  # e.g. the parts of one compilation: name them by part
+            part = doc.doc_id.rsplit("#", 1)[1] if "#" in doc.doc_id else doc.doc_id[:8]
+            names[doc.doc_id] += f"#{part}"
+    return names
 
 
 def evidence_block(items: Iterable[str]) -> str:
@@ -221,6 +275,7 @@ def overview_view(corpus: Corpus, max_entities: int = MAX_OVERVIEW_ENTITIES) -> 
             by_entity[(mention.type, entity_key(mention))].append(mention)
     ranked = sorted(by_entity, key=lambda key: (-len({m.doc_id for m in by_entity[key]}), -len(by_entity[key]), key))
     kept = ranked[:max_entities]
+    labelled = set(sorted(kept, key=lambda key: (-len(by_entity[key]), key))[:LABELLED_ENTITIES])
 
     graph = nx.Graph()
     for doc in corpus.documents:
@@ -240,9 +295,9 @@ def overview_view(corpus: Corpus, max_entities: int = MAX_OVERVIEW_ENTITIES) -> 
         levels.add(level)
         count = sum(1 for m in corpus.mentions if m.doc_id == doc.doc_id and m.type in ENTITY_TYPES)
         x, y = positions[doc_node_id(doc.doc_id)]
-        net.add_node(doc_node_id(doc.doc_id), label=document_label(doc), x=x, y=y, shape="box",
+        net.add_node(doc_node_id(doc.doc_id), label=document_label(doc, ev.short_name(doc.doc_id)), x=x, y=y, shape="box",
                      color=LEVEL_COLOURS.get(level, LEVEL_COLOURS["unknown"]), font={"color": "#ffffff"},
-                     kind="document", level=level, year=str(year) if year else "unknown",
+                     kind="document", level=level, year=str(year) if year else "unknown", tier=0,
                      tip=f"{doc.meta.title or doc.doc_id}\n{doc.doc_id}\nlevel: {level}, year: {year or '?'}"
                          f"\n{doc.meta.measures} measures, {count} program/organization mentions")
     for kind, key in kept:
@@ -255,6 +310,7 @@ def overview_view(corpus: Corpus, max_entities: int = MAX_OVERVIEW_ENTITIES) -> 
         head = f"{label} ({kind}{', ' + subtype if subtype else ''})\n{len(mentions)} mentions in {len(docs)} documents"
         net.add_node(node_id, label=short(label), x=x, y=y, shape="dot", size=node_size(len(mentions)),
                      color=TYPE_COLOURS[kind], kind=kind, docs=[doc_node_id(d) for d in docs],
+                     tier=1 if (kind, key) in labelled else 2,
                      tip=head + "\n\n" + evidence_block(ev.mention_evidence(m) for m in first_per_doc(mentions)))
         for doc_id in docs:
             in_doc = [m for m in mentions if m.doc_id == doc_id]
@@ -270,6 +326,7 @@ def overview_view(corpus: Corpus, max_entities: int = MAX_OVERVIEW_ENTITIES) -> 
         nodes=net.nodes, edges=net.edges,
         filters={"year": sorted(years), "level": [lv for lv in LEVEL_ORDER if lv in levels] + sorted(levels - set(LEVEL_ORDER)),
                  "type": ["document", *ENTITY_TYPES]},
+        frame=OVERVIEW_FRAME,
         legend=[("program", TYPE_COLOURS["program"]), ("organization", TYPE_COLOURS["organization"])]
                + [(f"document ({lv})", LEVEL_COLOURS.get(lv, LEVEL_COLOURS["unknown"])) for lv in LEVEL_ORDER if lv in levels],
     )
@@ -362,7 +419,7 @@ def program_view(corpus: Corpus, program_key: str, max_related: int = 15) -> Vie
         doc = ev.documents[doc_id]
         x, y = positions[doc_node_id(doc_id)]
         level = ev.doc_level(doc_id)
-        net.add_node(doc_node_id(doc_id), label=document_label(doc), x=x, y=y, shape="box", kind="document",
+        net.add_node(doc_node_id(doc_id), label=document_label(doc, ev.short_name(doc_id)), x=x, y=y, shape="box", kind="document",
                      color=LEVEL_COLOURS.get(level, LEVEL_COLOURS["unknown"]), font={"color": "#ffffff"},
                      level=level, year=str(ev.doc_year(doc_id) or "unknown"),
                      tip=f"{ev.doc_name(doc_id)}\nlevel: {level}, year: {ev.doc_year(doc_id) or '?'}")
@@ -405,62 +462,120 @@ def safe_file_part(text: str) -> str:
 # --------------------------------------------------------------------------- alignment
 
 
-def alignment_view(corpus: Corpus) -> View:
-    """Lower measures (left) to the upper measures they take up (right); dashed = thematic, width = reuse."""
-    ev = Evidence(corpus)
-    lower_docs = sorted({a.lower_doc for a in corpus.alignments})
-    lower_nodes: list[tuple[str, str]] = []
-    for doc_id in lower_docs:
-        labels = [a.lower_measure for a in corpus.alignments if a.lower_doc == doc_id]
-        lower_nodes += [(doc_id, label) for label in sorted(set(labels), key=lambda lb: measure_order(corpus, doc_id, lb))]
-    linked = [a for a in corpus.alignments if not a.local_only and a.upper_doc and a.upper_measure]
+ROW = 34.0  # canvas pixels between two measure boxes of a column
+COLUMN = 330.0  # between two document columns
 
-    graph = nx.Graph()
-    graph.add_nodes_from(measure_node_id(*n) for n in lower_nodes)
+
+def alignment_view(corpus: Corpus) -> View:
+    """Measures in one column per document, lowest level left; an arrow runs from a lower measure
+    to each upper measure it takes up. Solid = direct, dashed = thematic, width = verbatim reuse."""
+    ev = Evidence(corpus)
+    linked = [a for a in corpus.alignments if not a.local_only and a.upper_doc and a.upper_measure]
+    lower_docs = sorted({a.lower_doc for a in corpus.alignments}, key=lambda d: column_order(ev, d))
+    lower_labels = {doc_id: sorted({a.lower_measure for a in corpus.alignments if a.lower_doc == doc_id},
+                                   key=lambda lb: measure_order(corpus, doc_id, lb)) for doc_id in lower_docs}
+    upper_labels: dict[str, set[str]] = defaultdict(set)
     for a in linked:
-        graph.add_edge(measure_node_id(a.lower_doc, a.lower_measure), measure_node_id(a.upper_doc, a.upper_measure))
-    lower_y = {measure_node_id(*n): i for i, n in enumerate(lower_nodes)}
-    upper_docs = sorted({a.upper_doc for a in linked}, key=lambda d: (ev.doc_year(d) or 0, d))
-    positions: dict[str, tuple[float, float]] = {node: (0.0, 40.0 * i) for node, i in lower_y.items()}
-    for column, doc_id in enumerate(upper_docs):
-        uppers = {measure_node_id(a.upper_doc, a.upper_measure) for a in linked if a.upper_doc == doc_id}
-        # order each upper column by the mean row of its lower partners: fewer crossing edges
-        order = sorted(uppers, key=lambda u: (sum(lower_y.get(n, 0) for n in graph[u]) / max(graph.degree(u), 1), u))
-        spacing = 40.0 * max(len(lower_nodes), 1) / max(len(order), 1)
-        for i, node in enumerate(order):
-            positions[node] = (700.0 + 450.0 * column, spacing * i)
+        upper_labels[a.upper_doc].add(a.upper_measure)
+    # a document may be both: the agency plan takes up the city plan and is taken up by the district
+    columns = sorted(set(lower_docs) | set(upper_labels), key=lambda d: column_order(ev, d))
+
+    partners: dict[str, set[str]] = defaultdict(set)  # node -> the nodes it is linked with
+    reached_from: dict[str, set[str]] = defaultdict(set)  # node -> lower documents whose links reach it
+    for a in linked:
+        lower, upper = measure_node_id(a.lower_doc, a.lower_measure), measure_node_id(a.upper_doc, a.upper_measure)
+        partners[lower].add(upper)
+        partners[upper].add(lower)
+        reached_from[upper].add(a.lower_doc)
+
+    positions: dict[str, tuple[float, float]] = {}
+    column_nodes: dict[str, list[str]] = {}
+    for column, doc_id in enumerate(columns):
+        x = COLUMN * column
+        if doc_id in lower_labels:  # a lower document reads top to bottom in its own order
+            labels = lower_labels[doc_id] + sorted(upper_labels.get(doc_id, set()) - set(lower_labels[doc_id]),
+                                                   key=lambda lb: measure_order(corpus, doc_id, lb))
+            nodes = [measure_node_id(doc_id, lb) for lb in labels]
+            positions.update({node: (x, ROW * row) for row, node in enumerate(nodes)})
+        else:  # an upper document: each measure near the mean row of its lower partners (fewer crossings)
+            def barycentre(node: str) -> float:
+                ys = [positions[p][1] for p in partners[node] if p in positions]
+                return sum(ys) / len(ys) if ys else 0.0
+            nodes = sorted((measure_node_id(doc_id, lb) for lb in upper_labels[doc_id]),
+                           key=lambda n: (barycentre(n), measure_order(corpus, doc_id, n.rsplit("|", 1)[1])))
+            y = -ROW
+            for node in nodes:
+                y = max(y + ROW, barycentre(node))
+                positions[node] = (x, y)
+        column_nodes[doc_id] = nodes
 
     net = new_network()
-    for doc_id, label in lower_nodes:
-        node_id = measure_node_id(doc_id, label)
-        local = not graph.degree(node_id)
-        x, y = positions[node_id]
-        net.add_node(node_id, label=f"{short(ev.doc_name(doc_id), 8)} {label}", x=x, y=y, shape="box",
-                     color="#eeeeee" if local else LEVEL_COLOURS.get(ev.doc_level(doc_id), "#e15759"),
-                     font={"color": "#333333" if local else "#ffffff"}, kind="lower",
-                     tip=f"{ev.citation(doc_id, label)}{' — local only' if local else ''}\n{ev.measure_text(doc_id, label)}")
-    for doc_id in upper_docs:
-        for node_id in sorted({measure_node_id(a.upper_doc, a.upper_measure) for a in linked if a.upper_doc == doc_id}):
+    filters: list[list[str]] = []
+    for doc_id in columns:
+        nodes = column_nodes[doc_id]
+        level = ev.doc_level(doc_id)
+        colour = LEVEL_COLOURS.get(level, LEVEL_COLOURS["unknown"])
+        lowers = sorted(({doc_id} if doc_id in lower_labels else set()) | {d for n in nodes for d in reached_from[n]})
+        role = " / ".join(r for r, on in (("lower", doc_id in lower_labels), ("upper", doc_id in upper_labels)) if on)
+        net.add_node(f"header:{doc_id}", label=f"{ev.short_name(doc_id)}\n{short(ev.doc_name(doc_id), 16)}",
+                     x=COLUMN * columns.index(doc_id), y=-2.2 * ROW, shape="box", kind="header",
+                     color={"background": "#ffffff", "border": colour}, borderWidth=2,
+                     font={"size": 17, "color": "#222222", "multi": False}, lower_docs=lowers,
+                     tip=f"{ev.doc_name(doc_id)}\n{doc_id}\nlevel: {level}, year: {ev.doc_year(doc_id) or '?'}\n"
+                         f"role in this view: {role}; {len(nodes)} measures shown")
+        for node_id in nodes:
             label = node_id.rsplit("|", 1)[1]
+            is_lower = doc_id in lower_labels and label in lower_labels[doc_id]
+            local = is_lower and not any(a for a in linked if a.lower_doc == doc_id and a.lower_measure == label)
             x, y = positions[node_id]
-            net.add_node(node_id, label=f"{short(ev.doc_name(doc_id), 8)} {label}", x=x, y=y, shape="box",
-                         color=LEVEL_COLOURS.get(ev.doc_level(doc_id), LEVEL_COLOURS["city"]),
-                         font={"color": "#ffffff"}, kind="upper",
-                         tip=f"{ev.citation(doc_id, label)}\n{ev.measure_text(doc_id, label)}")
+            net.add_node(node_id, label=ev.measure_label(doc_id, label), x=x, y=y, shape="box",
+                         color="#eeeeee" if local else colour, font={"color": "#333333" if local else "#ffffff"},
+                         kind="lower" if is_lower else "upper",
+                         lower_docs=sorted(({doc_id} if is_lower else set()) | reached_from[node_id]),
+                         tip=measure_tip(ev, doc_id, label, local,
+                                         [a for a in linked if (a.lower_doc, a.lower_measure) == (doc_id, label)]))
+        if doc_id in lower_labels:
+            filters.append([doc_id, f"{ev.short_name(doc_id)} — {ev.doc_name(doc_id)}"])
     for a in linked:
         net.add_edge(measure_node_id(a.lower_doc, a.lower_measure), measure_node_id(a.upper_doc, a.upper_measure),
                      arrows="to", dashes=a.strength != "direct", width=round(1 + 9 * max(a.reuse_ratio, 0.0), 1),
                      color={"color": "#333333" if a.rank <= 1 else "#999999", "opacity": 0.8},
-                     strength=a.strength or "", tip=alignment_tip(ev, a))
-    local = sum(1 for n in lower_nodes if not graph.degree(measure_node_id(*n)))
+                     strength=a.strength or "", lower_doc=a.lower_doc, tip=alignment_tip(ev, a))
+    lower_count = sum(len(labels) for labels in lower_labels.values())
+    local = sum(1 for a in corpus.alignments if a.local_only)
     return View(
-        name="alignment", title="Alignment: lower measures ↔ upper measures",
-        subtitle=f"{len(lower_nodes)} lower measures, {len(linked)} links, {local} local only. "
-                 "Solid = direct (shared name), dashed = thematic; width = verbatim reuse.",
-        nodes=net.nodes, edges=net.edges,
+        name="alignment", title="Alignment: lower measures → upper measures",
+        subtitle=f"{lower_count} lower measures in {len(lower_docs)} documents, {len(linked)} links, {local} local only. "
+                 "One column per document, lower levels left. Solid = direct (shared name), dashed = thematic; "
+                 "width = verbatim reuse; dark = best link.",
+        nodes=net.nodes, edges=net.edges, filters={"lower": filters},
         legend=[(f"measure ({lv})", LEVEL_COLOURS[lv]) for lv in LEVEL_ORDER
-                if lv in {ev.doc_level(d) for d in lower_docs + upper_docs}] + [("local only", "#eeeeee")],
+                if lv in {ev.doc_level(d) for d in columns}] + [("local only", "#eeeeee")],
+        frame={"minScale": 0.8},
     )
+
+
+def column_order(ev: Evidence, doc_id: str) -> tuple:
+    """Lower administrative levels first (county, district, agency, city ...), then by year."""
+    level = ev.doc_level(doc_id)
+    rank = LEVEL_ORDER.index(level) if level in LEVEL_ORDER[:-1] else -1
+    return (-rank, ev.doc_year(doc_id) or 0, doc_id)
+
+
+def measure_tip(ev: Evidence, doc_id: str, label: str, local: bool, links: list[Alignment]) -> str:
+    """Heading, document and measure, the text as quote, and where the measure is taken up."""
+    title = ev.measure_title(doc_id, label)
+    lines = [title or ev.measure_label(doc_id, label), ev.citation(doc_id, label) + (" — local only" if local else "")]
+    text = ev.measure_text(doc_id, label)
+    if text:
+        lines.append(f"“{text}”")
+    ranked = sorted(links, key=lambda a: (a.rank or 99, -a.score))
+    if ranked:
+        lines.append("\ntakes up:")
+        lines += [f"  {ev.measure_label(a.upper_doc, a.upper_measure)} ({a.strength or 'unrated'}, score {a.score:.2f})"
+                  + (f" {ev.measure_title(a.upper_doc, a.upper_measure)}" if ev.measure_title(a.upper_doc, a.upper_measure) else "")
+                  for a in ranked[:QUOTES_PER_TIP + 2]]
+    return "\n".join(lines)
 
 
 def measure_order(corpus: Corpus, doc_id: str, label: str) -> tuple:
@@ -471,14 +586,19 @@ def measure_order(corpus: Corpus, doc_id: str, label: str) -> tuple:
 
 
 def alignment_tip(ev: Evidence, a: Alignment) -> str:
-    lines = [f"{ev.citation(a.lower_doc, a.lower_measure)}\n→ {ev.citation(a.upper_doc, a.upper_measure)}",
+    lines = [f"{ev.citation(a.lower_doc, a.lower_measure)} {ev.measure_title(a.lower_doc, a.lower_measure)}".rstrip(),
+             f"→ {ev.citation(a.upper_doc, a.upper_measure)} {ev.measure_title(a.upper_doc, a.upper_measure)}".rstrip(),
              f"rank {a.rank}, score {a.score:.2f}, {a.strength or 'unrated'}, reuse {a.reuse_ratio:.0%}"]
     if a.shared_programs:
         lines.append("shared programs: " + "、".join(a.shared_programs))
     if a.shared_targets:
         lines.append("shared targets: " + "、".join(a.shared_targets))
-    quotes = [evidence_quote(ev, item) for item in a.evidence]
-    return "\n".join(lines) + ("\n\n" + evidence_block(q for q in quotes if q) if quotes else "")
+    quotes = [q for q in (evidence_quote(ev, item) for item in a.evidence) if q]
+    if not quotes:  # no verbatim span: quote both passages so the link can be judged
+        quotes = [f"“{text}”\n— {ev.citation(doc, measure)}" for doc, measure in
+                  ((a.lower_doc, a.lower_measure), (a.upper_doc, a.upper_measure))
+                  if (text := ev.measure_text(doc, measure))]
+    return "\n".join(lines) + ("\n\n" + evidence_block(quotes) if quotes else "")
 
 
 def evidence_quote(ev: Evidence, item: dict[str, Any]) -> str:
@@ -650,7 +770,7 @@ def render_html(view: View) -> str:
     """The self-contained page of one view."""
     script, style = vis_assets()
     data = safe_json({"name": view.name, "nodes": view.nodes, "edges": view.edges, "options": VIS_OPTIONS,
-                      "filters": view.filters})
+                      "filters": view.filters, "frame": view.frame})
     app = (TEMPLATES / "view_app.js").read_text(encoding="utf-8")
     data_script = f"window.KG_DATA = {data};"
     # Scripts are allowed by hash only: an injected inline handler or <script> would not run

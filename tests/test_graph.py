@@ -312,3 +312,25 @@ def test_validate_build_dir(tmp_path, dataset):
     write_graph_files(dataset, tmp_path)
     write_store(dataset, tmp_path / "store")
     assert validate(tmp_path).conforms
+
+
+def test_cli_validate_exit_code_on_violation(tmp_path):
+    from click.testing import CliRunner
+
+    from kg.cli import main
+    from kg.graph import build_graph
+    from kg.store import write_store
+
+    corpus = synthetic_corpus()
+    corpus.alignments[0].strength = "vague"
+    write_store(build_graph(corpus), tmp_path / "store")
+    out = CliRunner().invoke(main, ["validate", "-b", str(tmp_path)])
+    assert out.exit_code == 1
+    assert "vague" in out.output and "violation" in out.output
+
+
+def test_build_path_quads_equal_the_dataset(loaded_corpus):
+    """The build writes quads straight from the records; they must be the Dataset's exactly."""
+    from kg.graph import build_graph, corpus_oxigraph_quads, to_oxigraph
+
+    assert corpus_oxigraph_quads(loaded_corpus) == to_oxigraph(build_graph(loaded_corpus))

@@ -30,8 +30,13 @@
     var year = selected("filter-year"), level = selected("filter-level");
     return (year === "all" || node.year === year) && (level === "all" || node.level === level);
   }
+  function lowerMatches(lowerDocs) {
+    var lower = selected("filter-lower");
+    return lower === "all" || !lowerDocs || lowerDocs.indexOf(lower) !== -1;
+  }
   function nodeVisible(node) {
     if (!typeChecked(node.kind)) { return false; }
+    if (!lowerMatches(node.lower_docs)) { return false; }
     if (node.kind === "document") { return documentMatches(node); }
     if (node.docs) {
       return node.docs.some(function (id) { var doc = nodes.get(id); return doc && documentMatches(doc); });
@@ -40,11 +45,80 @@
   }
   var nodeView = new vis.DataView(nodes, { filter: nodeVisible });
   var edgeView = new vis.DataView(edges, {
-    filter: function (edge) { return nodeView.get(edge.from) !== null && nodeView.get(edge.to) !== null; }
+    filter: function (edge) {
+      return (!edge.lower_doc || lowerMatches([edge.lower_doc]))
+        && nodeView.get(edge.from) !== null && nodeView.get(edge.to) !== null;
+    }
   });
 
+  var frameOptions = data.frame || {};
+  if (frameOptions.drawThreshold) {
+    // labels smaller than this many screen pixels are not drawn: minor labels wait for zooming in
+    data.options.nodes.scaling = { label: { drawThreshold: frameOptions.drawThreshold,
+                                            maxVisible: frameOptions.maxVisible || 22 } };
+  }
   var container = document.getElementById("graph");
   var network = new vis.Network(container, { nodes: nodeView, edges: edgeView }, data.options);
+
+  // Label sizes in screen pixels per tier (documents, frequent entities, the rest) at the fitted zoom
+  function sizeLabelsByTier(scale) {
+    var px = frameOptions.labelTiers;
+    if (!px) { return; }
+    var updates = [];
+    nodes.forEach(function (node) {
+      if (node.tier === undefined || px[node.tier] === undefined) { return; }
+      var font = Object.assign({}, node.font || {});
+      font.size = px[node.tier] / scale;
+      updates.push({ id: node.id, font: font });
+    });
+    nodes.update(updates);
+  }
+
+  // Fit the visible nodes; when that makes labels unreadably small, zoom to minScale at the top left
+  function frame(fitAll) {
+    var ids = nodeView.getIds();
+    document.getElementById("hint").textContent = "";
+    if (!ids.length) { return; }
+    network.fit({ nodes: ids, animation: false });
+    var scale = network.getScale();
+    sizeLabelsByTier(scale);
+    var min = frameOptions.minScale;
+    if (fitAll || !min || scale >= min) { return; }
+    var box = { left: Infinity, top: Infinity, right: -Infinity };
+    ids.forEach(function (id) {
+      var b = network.getBoundingBox(id);
+      if (!b) { return; }
+      box.left = Math.min(box.left, b.left);
+      box.top = Math.min(box.top, b.top);
+      box.right = Math.max(box.right, b.right);
+    });
+    var width = container.clientWidth / min, height = container.clientHeight / min, pad = 16 / min;
+    var x = box.right - box.left + 2 * pad <= width ? (box.left + box.right) / 2 : box.left - pad + width / 2;
+    network.moveTo({ position: { x: x, y: box.top - pad + height / 2 }, scale: min });
+    document.getElementById("hint").textContent = "zoomed in to read; drag to pan, wheel to zoom, “Fit all” to see everything";
+  }
+  frame(false);
+  document.getElementById("fit").addEventListener("click", function () { frame(true); });
+
+  // A label too small to read grows while the pointer is on its node
+  var enlarged = {};
+  network.on("hoverNode", function (params) {
+    var node = nodes.get(params.node);
+    if (!node) { return; }
+    var font = Object.assign({}, node.font || {});
+    var size = font.size || data.options.nodes.font.size;
+    var wanted = 15 / network.getScale();
+    if (size >= wanted) { return; }
+    enlarged[node.id] = node.font || null;
+    font.size = wanted;
+    nodes.update({ id: node.id, font: font });
+  });
+  network.on("blurNode", function (params) {
+    if (!(params.node in enlarged)) { return; }
+    var font = enlarged[params.node];
+    delete enlarged[params.node];
+    nodes.update({ id: params.node, font: font || { size: data.options.nodes.font.size } });
+  });
 
   function refresh() {
     nodeView.refresh();
@@ -55,6 +129,8 @@
     var el = document.getElementById(id);
     if (el) { el.addEventListener("change", refresh); }
   });
+  var lowerSelect = document.getElementById("filter-lower");
+  if (lowerSelect) { lowerSelect.addEventListener("change", function () { refresh(); frame(false); }); }
   document.querySelectorAll("input.filter-type").forEach(function (box) { box.addEventListener("change", refresh); });
 
   var details = document.getElementById("details");
