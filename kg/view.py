@@ -635,18 +635,23 @@ def continuity_view(corpus: Corpus, min_documents: int = 2, max_programs: int = 
         nx.add_path(graph, cells)
 
     net = new_network()
-    col_x = {doc_id: 260.0 + 170.0 * i for i, doc_id in enumerate(columns)}
+    col_x = {doc_id: 300.0 + 150.0 * i for i, doc_id in enumerate(columns)}
+    add_axis_captions(net, x=0.0, captions=[(-150.0, "year →"), (-80.0, "document (level) →"), (-30.0, "program ↓")])
+    add_year_axis(net, {doc_id: (col_x[doc_id], ev.doc_year(doc_id)) for doc_id in columns}, y=-150.0)
     for doc_id in columns:
         level = ev.doc_level(doc_id)
-        net.add_node(doc_node_id(doc_id), label=document_label(ev.documents[doc_id]), x=col_x[doc_id], y=-60.0,
-                     shape="box", color=LEVEL_COLOURS.get(level, LEVEL_COLOURS["unknown"]), font={"color": "#ffffff"},
+        net.add_node(doc_node_id(doc_id), label=f"{ev.short_name(doc_id)}\n{level}", x=col_x[doc_id], y=-80.0,
+                     shape="box", color=LEVEL_COLOURS.get(level, LEVEL_COLOURS["unknown"]),
+                     font={"color": "#ffffff", "size": 15}, widthConstraint={"maximum": 140},
                      kind="document", level=level, year=str(ev.doc_year(doc_id) or "unknown"),
-                     tip=f"{ev.doc_name(doc_id)}\nlevel: {level}, year: {ev.doc_year(doc_id) or '?'}")
+                     tip=f"{ev.doc_name(doc_id)}\n{doc_id}\nlevel: {level}, year: {ev.doc_year(doc_id) or '?'}")
     for row, key in enumerate(programs):
-        y = 40.0 * row
+        y = ROW * row
         label = Counter(entity_label(m) for ms in occurrences[key].values() for m in ms).most_common(1)[0][0]
         net.add_node(f"row:{key}", label=short(label, 14), x=0.0, y=y, shape="text", kind="program",
-                     tip=f"{label}\nnamed in {len(occurrences[key])} documents")
+                     font={"size": 16, "color": "#222222"},
+                     tip=f"{label}\nnamed in {len(occurrences[key])} documents: "
+                         + "、".join(ev.short_name(d) for d in columns if d in occurrences[key]))
         for doc_id, mentions in occurrences[key].items():
             if doc_id not in col_x:
                 continue
@@ -666,7 +671,26 @@ def continuity_view(corpus: Corpus, min_documents: int = 2, max_programs: int = 
                  f"{len(columns)} documents ordered by year and level",
         nodes=net.nodes, edges=net.edges,
         legend=[(lv, LEVEL_COLOURS[lv]) for lv in LEVEL_ORDER if lv in {ev.doc_level(d) for d in columns}],
+        frame={"minScale": 0.75},
     )
+
+
+def add_axis_captions(net: Network, x: float, captions: list[tuple[float, str]]) -> None:
+    """Names of the axes, in the corner where row labels meet column headers."""
+    for y, caption in captions:
+        net.add_node(f"axis:{caption}", label=caption, x=x, y=y, shape="text", kind="axis",
+                     font={"size": 16, "color": "#666666"}, tip=caption.rstrip(" →↓"))
+
+
+def add_year_axis(net: Network, columns: dict[str, tuple[float, Optional[int]]], y: float) -> None:
+    """One bold year above the columns (x positions) of that year."""
+    by_year: dict[Optional[int], list[float]] = defaultdict(list)
+    for x, year in columns.values():
+        by_year[year].append(x)
+    for year, xs in sorted(by_year.items(), key=lambda item: item[0] or 0):
+        net.add_node(f"year:{year or 'unknown'}", label=str(year or "year ?"), x=sum(xs) / len(xs), y=y,
+                     shape="text", kind="axis", font={"size": 22, "color": "#222222", "bold": True},
+                     tip=f"{year or 'unknown year'}: {len(xs)} document{'s' if len(xs) != 1 else ''}")
 
 
 # --------------------------------------------------------------------------- analysis tables
