@@ -40,8 +40,9 @@ def scaled_corpus(scale: int, target: Path) -> Path:
 
 
 def run_once(corpus: Path, out: Path) -> dict:
-    result = subprocess.run([sys.executable, "-c", CHILD, str(corpus), str(out)],
-                            check=True, capture_output=True, text=True)
+    result = subprocess.run([sys.executable, "-c", CHILD, str(corpus), str(out)], capture_output=True, text=True)
+    if result.returncode != 0:
+        sys.exit(f"build of {corpus} failed:\n{result.stderr[-2000:]}")
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 

@@ -284,8 +284,13 @@ def overview_view(corpus: Corpus, max_entities: int = MAX_OVERVIEW_ENTITIES) -> 
         per_doc = Counter(m.doc_id for m in by_entity[(kind, key)])
         for doc_id, count in per_doc.items():
             graph.add_edge(f"{kind}:{key}", doc_node_id(doc_id), weight=count)
-    positions = scaled_positions(nx.spring_layout(graph, seed=7, k=1.5 / math.sqrt(max(graph.number_of_nodes(), 1)),
-                                                  iterations=60))
+    # documents on a ring in level and year order, entities between the documents naming them:
+    # an entity's place then tells which documents share it
+    ring = sorted(corpus.documents, key=lambda d: (column_order(ev, d.doc_id)))
+    fixed = {doc_node_id(doc.doc_id): (math.cos(2 * math.pi * i / len(ring)), math.sin(2 * math.pi * i / len(ring)))
+             for i, doc in enumerate(ring)}
+    positions = scaled_positions(nx.spring_layout(graph, pos=fixed or None, fixed=list(fixed) or None, seed=7,
+                                                  k=1.2 / math.sqrt(max(graph.number_of_nodes(), 1)), iterations=80))
 
     net = new_network()
     years, levels = set(), set()
@@ -412,24 +417,29 @@ def program_view(corpus: Corpus, program_key: str, max_related: int = 15) -> Vie
     positions = scaled_positions(nx.spring_layout(graph, pos=fixed, fixed=list(fixed), seed=7, iterations=80), 1400)
 
     net = new_network()
+    add_year_axis(net, {d: (positions[doc_node_id(d)][0], ev.doc_year(d)) for d in docs},
+                  y=min((positions[doc_node_id(d)][1] for d in docs), default=0.0) - 70.0)
     x, y = positions[centre]
     net.add_node(centre, label=label, x=x, y=y, shape="star", size=30, color=TYPE_COLOURS["program"], kind="program",
+                 font={"size": 20},
                  tip=f"{label} (program)\n{len(mentions)} mentions in {len(docs)} documents, {len(measures)} measures")
     for doc_id in docs:
         doc = ev.documents[doc_id]
         x, y = positions[doc_node_id(doc_id)]
         level = ev.doc_level(doc_id)
         net.add_node(doc_node_id(doc_id), label=document_label(doc, ev.short_name(doc_id)), x=x, y=y, shape="box", kind="document",
-                     color=LEVEL_COLOURS.get(level, LEVEL_COLOURS["unknown"]), font={"color": "#ffffff"},
+                     color=LEVEL_COLOURS.get(level, LEVEL_COLOURS["unknown"]), font={"color": "#ffffff", "size": 16},
                      level=level, year=str(ev.doc_year(doc_id) or "unknown"),
                      tip=f"{ev.doc_name(doc_id)}\nlevel: {level}, year: {ev.doc_year(doc_id) or '?'}")
         net.add_edge(centre, doc_node_id(doc_id), arrows="", color={"color": "#cccccc"}, dashes=True)
     for (doc_id, measure), in_measure in measures.items():
         node_id = measure_node_id(doc_id, measure)
         x, y = positions[node_id]
-        net.add_node(node_id, label=measure_name(measure), x=x, y=y, shape="dot", size=node_size(len(in_measure), 6),
+        net.add_node(node_id, label=ev.measure_label(doc_id, measure), x=x, y=y, shape="dot", font={"size": 16},
+                     size=node_size(len(in_measure), 6),
                      color=LEVEL_COLOURS.get(ev.doc_level(doc_id), LEVEL_COLOURS["unknown"]), kind="measure",
-                     tip=f"{ev.citation(doc_id, measure)}\n{ev.measure_text(doc_id, measure)}\n\n"
+                     tip=f"{ev.measure_title(doc_id, measure) or ev.measure_label(doc_id, measure)}\n"
+                         f"{ev.citation(doc_id, measure)}\n“{ev.measure_text(doc_id, measure)}”\n\n"
                          + evidence_block(ev.mention_evidence(m) for m in in_measure))
         net.add_edge(node_id, doc_node_id(doc_id), arrows="", color={"color": "#999999"})
     for key in top_related:
@@ -437,6 +447,7 @@ def program_view(corpus: Corpus, program_key: str, max_related: int = 15) -> Vie
         x, y = positions[node_id]
         other_label = Counter(entity_label(m) for m in related_evidence[key]).most_common(1)[0][0]
         net.add_node(node_id, label=short(other_label), x=x, y=y, shape="dot", size=node_size(related[key], 5),
+                     font={"size": 15},
                      color={"background": "#ffffff", "border": TYPE_COLOURS["program"]}, kind="program",
                      tip=f"{other_label} (program named beside {label})\n{related[key]}× in the same measures\n\n"
                          + evidence_block(ev.mention_evidence(m) for m in related_evidence[key]))
@@ -450,6 +461,7 @@ def program_view(corpus: Corpus, program_key: str, max_related: int = 15) -> Vie
         legend=[("this program", TYPE_COLOURS["program"]), ("program named beside it", "#ffffff")]
                + [(f"document / measure ({lv})", LEVEL_COLOURS[lv]) for lv in LEVEL_ORDER
                   if lv in {ev.doc_level(d) for d in docs}],
+        frame={"minScale": 0.6},
     )
 
 
@@ -689,7 +701,7 @@ def add_year_axis(net: Network, columns: dict[str, tuple[float, Optional[int]]],
         by_year[year].append(x)
     for year, xs in sorted(by_year.items(), key=lambda item: item[0] or 0):
         net.add_node(f"year:{year or 'unknown'}", label=str(year or "year ?"), x=sum(xs) / len(xs), y=y,
-                     shape="text", kind="axis", font={"size": 22, "color": "#222222", "bold": True},
+                     shape="text", kind="axis", font={"size": 22, "color": "#222222"},
                      tip=f"{year or 'unknown year'}: {len(xs)} document{'s' if len(xs) != 1 else ''}")
 
 
