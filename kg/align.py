@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from typing import Iterable, Optional
 
 from kg.hierarchy import load_settings, period_relation, upper_documents
+from kg.indicators import dice, normalise_indicator
 from kg.records import Alignment, Concept, Corpus, Document, Mention, Section
 
 METHOD = "tfidf-char-ngram+ngram-reuse+concepts"
@@ -287,20 +288,6 @@ def _attach_names(units: list[Unit], mentions: list[Mention], settings: dict) ->
                 targets.setdefault(normalise_indicator(mention.indicator), mention.indicator)
         unit.names = {k: v for k, v in names.items() if len(k) >= settings["names"]["min_chars"] and k not in ignore}
         unit.targets = targets
-
-
-def normalise_indicator(name: str) -> str:
-    return re.sub(r"[\s“”\"（）()、，,：:]", "", name)
-
-
-def dice(a: str, b: str) -> float:
-    """Character-bigram Dice coefficient (1.0 for equal strings)."""
-    if a == b:
-        return 1.0
-    grams_a = Counter(a[i:i + 2] for i in range(len(a) - 1))
-    grams_b = Counter(b[i:i + 2] for i in range(len(b) - 1))
-    total = sum(grams_a.values()) + sum(grams_b.values())
-    return 2 * sum((grams_a & grams_b).values()) / total if total else 0.0
 
 
 def shared_names(lower: Unit, upper: Unit) -> list[str]:

@@ -33,7 +33,8 @@ class BuildSummary:
     out_dir: Path
     documents: list[DocumentMeta] = field(default_factory=list)
     mention_counts: dict[str, Counter] = field(default_factory=dict)  # doc_id -> type -> n
-    concepts: int = 0
+    concepts: int = 0  # program concepts
+    indicators: int = 0  # indicator concepts
     alignments: int = 0
     triples: int = 0
     errors: list[InputError] = field(default_factory=list)
@@ -159,7 +160,8 @@ def build(
             with timed("views"):
                 write_views(staging, staging / "views", corpus=corpus)
     summary.documents = [d.meta for d in corpus.documents]
-    summary.concepts = len(corpus.concepts)
+    summary.concepts = sum(1 for c in corpus.concepts if c.scheme == "programs")
+    summary.indicators = sum(1 for c in corpus.concepts if c.scheme == "indicators")
     summary.alignments = sum(1 for a in corpus.alignments if not a.local_only)
     for mention in corpus.mentions:
         summary.mention_counts.setdefault(mention.doc_id, Counter())[mention.type] += 1

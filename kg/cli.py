@@ -96,7 +96,8 @@ def format_summary(summary) -> str:
                      *(counts.get(t, 0) for t in MENTION_TYPES)])
     totals = ["total", "", "", "", "", sum(r[5] for r in rows), *(sum(r[6 + i] for r in rows) for i in range(len(MENTION_TYPES)))]
     lines = [format_table(header, rows + [totals])]
-    lines.append(f"{summary.concepts} program concepts, {summary.alignments} alignments, {summary.triples} triples "
+    lines.append(f"{summary.concepts} program concepts, {summary.indicators} indicator concepts, "
+                 f"{summary.alignments} alignments, {summary.triples} triples "
                  f"-> {summary.out_dir}")
     lines.append("time: " + ", ".join(f"{stage} {seconds:.1f}s" for stage, seconds in summary.seconds.items()))
     for item in summary.disagreements:

@@ -6,25 +6,20 @@ issuer (or one level). Occurrences come from the linked mentions; a program aske
 also found verbatim in the text (any of its labels), so continuity works before extraction too.
 
 Indicators: the values a target indicator takes across documents and years, with their kind
-(baseline / achieved / target). Indicator names are linked conservatively: an alias file
-(``ontology/indicators.yaml``, optional) first, then normalised names with a char-bigram Dice
-above a high threshold (``continuity.indicator_similarity`` in ``ontology/lexicon/alignment.yaml``).
+(baseline / achieved / target). A target's indicator concept is the one the link stage gave it
+(``Mention.canonical``, see :mod:`kg.indicators`); targets of older builds without it are linked
+here the same way.
 """
 from __future__ import annotations
 
 import re
 from collections import defaultdict
-from pathlib import Path
 from typing import Optional
 
-import yaml
-
-from kg.align import _QUOTED, dice, normalise_indicator, normalise_name
-from kg.errors import InputError
+from kg.align import _QUOTED, normalise_name
 from kg.hierarchy import load_settings
+from kg.indicators import link_indicators, load_indicator_aliases  # noqa: F401 (re-exported)
 from kg.records import Corpus, Document, Mention, Section
-
-INDICATOR_ALIASES = Path(__file__).resolve().parent.parent / "ontology" / "indicators.yaml"
 
 
 def _measure_at(sections: list[Section], offset: int) -> Optional[str]:
@@ -150,55 +145,16 @@ def program_changes(corpus: Corpus, programs: dict[str, dict]) -> list[dict]:
 
 # ---------------------------------------------------------------- indicators
 
-def load_indicator_aliases(path: Optional[Path | str] = None) -> dict[str, str]:
-    """normalised alias -> canonical indicator name, from the optional alias file."""
-    path = Path(path or INDICATOR_ALIASES)
-    if not path.exists():
-        return {}
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as err:
-        raise InputError(path, f"not valid YAML ({err.__class__.__name__})") from None
-    entries = data.get("indicators", data) if isinstance(data, dict) else data
-    aliases = {}
-    if isinstance(entries, dict):  # canonical: [aliases]
-        entries = [{"name": k, "aliases": v or []} for k, v in entries.items()]
-    for entry in entries or []:
-        if isinstance(entry, dict) and entry.get("name"):
-            for alias in [entry["name"], *(entry.get("aliases") or [])]:
-                aliases[normalise_indicator(str(alias))] = str(entry["name"])
-    return aliases
-
-
-def link_indicators(names: list[str], threshold: float, aliases: Optional[dict[str, str]] = None) -> dict[str, str]:
-    """indicator name -> the name of its indicator concept (first-seen member of its group)."""
-    aliases = aliases or {}
-    canonical: dict[str, str] = {}
-    heads: list[tuple[str, str]] = []  # (normalised, display) of each group
-    for name in names:
-        key = normalise_indicator(name)
-        if key in aliases:
-            canonical[name] = aliases[key]
-            continue
-        match = next((display for head, display in heads if dice(key, head) >= threshold), None)
-        if match is None:
-            heads.append((key, name))
-            match = name
-        canonical[name] = match
-    return canonical
-
-
 def indicator_trajectories(corpus: Corpus, mentions: Optional[list[Mention]] = None) -> list[dict]:
-    settings = load_settings()
     docs = {d.doc_id: d for d in corpus.documents}
     targets = [m for m in (corpus.mentions if mentions is None else mentions)
                if m.type == "target" and m.indicator and m.doc_id in docs]
-    names = list(dict.fromkeys(m.indicator for m in targets))
-    concept = link_indicators(names, settings["continuity"]["indicator_similarity"], load_indicator_aliases())
+    unlinked = [m.indicator for m in targets if not m.canonical]
+    linked = link_indicators(unlinked) if unlinked else {}
     groups: dict[str, list[dict]] = defaultdict(list)
     for mention in targets:
         doc = docs[mention.doc_id]
-        groups[concept[mention.indicator]].append({
+        groups[mention.canonical or linked[mention.indicator]].append({
             "doc_id": doc.doc_id, "title": doc.meta.title, "level": doc.meta.level,
             "doc_year": doc.meta.year, "year": mention.year, "indicator": mention.indicator,
             "value": mention.value, "unit": mention.unit, "comparator": mention.comparator, "kind": mention.kind,

@@ -3,6 +3,7 @@
 A program's canonical name is its core name: no quotation marks, no spaces, no generic trailing
 word the texts add or drop (“县管校聘”改革 -> 县管校聘), and only what is inside the quotes when
 a qualifier precedes them (义务教育“双减” -> 双减). Variant names become one concept.
+Target indicators are linked here too (:mod:`kg.indicators`), once for every later stage.
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ import rdflib
 from rdflib.namespace import SKOS
 
 from kg.errors import InputError
+from kg.indicators import link_targets
 from kg.records import Concept, Corpus, Mention
 
 ONTOLOGY_DIR = Path(__file__).resolve().parents[1] / "ontology"
@@ -215,7 +217,8 @@ def propagate(mentions: list[Mention], corpus: Corpus, lexicon: Optional[Lexicon
 
 def link(mentions: list[Mention], lexicon: Optional[Lexicon] = None,
          corpus: Optional[Corpus] = None) -> tuple[list[Mention], list[Concept]]:
-    """Set ``canonical`` and ``concept`` on program mentions; one Concept per program concept.
+    """Set ``canonical`` and ``concept`` on program and target mentions; one Concept per program
+    concept and per indicator concept (scheme ``indicators``, see :mod:`kg.indicators`).
 
     Names that differ only by a generic trailing word (校长职级制 / 校长职级制改革) share a concept.
     With ``corpus`` (its documents and sections), the corpus-level pass :func:`propagate` first
@@ -268,4 +271,5 @@ def link(mentions: list[Mention], lexicon: Optional[Lexicon] = None,
         elif mention.type == "organization" and mention.canonical is None:
             mention = replace(mention, canonical=_normalise(mention.text))
         out.append(mention)
-    return out, concepts
+    out, indicator_concepts = link_targets(out)
+    return out, concepts + indicator_concepts

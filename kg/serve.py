@@ -5,6 +5,10 @@ SELECT/ASK as SPARQL JSON, XML, CSV or TSV and CONSTRUCT/DESCRIBE as Turtle, JSO
 N-Triples or RDF/XML, chosen by the ``format`` parameter or the Accept header. ``GET /`` is a
 self-contained page with a query editor, the canned queries and a results table.
 
+A canned query of ``ontology/queries`` runs with ``canned=<name>`` (instead of or beside
+``query``) and its declared parameters as ``param.<name>=<value>``: the values are checked and
+typed by ``kg.query.bind_params`` and bound by Oxigraph, never pasted into the query text.
+
 Read-only by construction: every query runs in a worker process that opened the store with
 ``Store.read_only``; SPARQL Update and any other method or path get a 4xx. A query that runs
 past the time limit is abandoned with 503 and its worker process killed, because a running
@@ -71,6 +75,7 @@ class QueryRequest:
     accept: str = ""
     default_graphs: tuple[str, ...] = ()
     named_graphs: tuple[str, ...] = ()
+    bindings: tuple[tuple[str, Any], ...] = ()  # (variable name, pyoxigraph term) substituted by Oxigraph
 
 
 @dataclass
@@ -136,11 +141,13 @@ def run_in_store(store, request: QueryRequest) -> QueryAnswer:
         options["use_default_graph_as_union"] = True  # one named graph per document; query them all
     if request.named_graphs:
         options["named_graphs"] = [ox.NamedNode(iri) for iri in request.named_graphs]
+    if request.bindings:
+        options["substitutions"] = {ox.Variable(name): term for name, term in request.bindings}
     try:
         result = store.query(request.sparql, **options)
     except SyntaxError as err:
         return error_answer(HTTPStatus.BAD_REQUEST, f"invalid SPARQL query: {err}")
-    except ValueError as err:
+    except (ValueError, RuntimeError) as err:  # RuntimeError: e.g. a bound variable the query cannot take
         return error_answer(HTTPStatus.BAD_REQUEST, str(err))
     kind = "graph" if isinstance(result, ox.QueryTriples) else "results"
     chosen = choose_format(kind, request.format_name, request.accept)
@@ -257,13 +264,34 @@ class WorkerPool:
 # --------------------------------------------------------------------------- HTTP
 
 
-def canned_query_list() -> list[dict[str, str]]:
-    """[{name, title, sparql}] of the bundled queries, for the picker of the query page."""
+def canned_query_list() -> list[dict[str, Any]]:
+    """[{name, title, sparql[, params]}] of the bundled queries, for the picker of the query page."""
     try:
         from kg.query import canned_queries
     except ImportError:
         return queries_from_folder(Path(__file__).parent.parent / "ontology" / "queries")
     return normalise_queries(canned_queries())
+
+
+def canned_query_objects() -> dict[str, Any]:
+    """name -> kg.query.CannedQuery, whose parameter declarations check values sent to the server."""
+    try:
+        from kg.query import canned_queries
+    except ImportError:
+        return {}
+    return canned_queries()
+
+
+def param_list(query: Any) -> list[dict[str, Any]]:
+    """The declared parameters of a canned query as plain data for the page."""
+    params = query.get("params") if isinstance(query, dict) else getattr(query, "params", None)
+    result = []
+    for param in params or []:
+        get = param.get if isinstance(param, dict) else lambda key, p=param: getattr(p, key, None)
+        if get("name"):
+            result.append({"name": str(get("name")), "type": str(get("type") or "string"),
+                           "required": bool(get("required")), "description": str(get("description") or "")})
+    return result
 
 
 def normalise_queries(queries: Any) -> list[dict[str, str]]:
@@ -282,8 +310,12 @@ def normalise_queries(queries: Any) -> list[dict[str, str]]:
             title = getattr(query, "title", None) or getattr(query, "description", None)
             name = name or getattr(query, "name", None)
         if text:
-            result.append({"name": str(name or f"query {len(result) + 1}"), "title": str(title or name or ""),
-                           "sparql": str(text)})
+            entry: dict[str, Any] = {"name": str(name or f"query {len(result) + 1}"), "title": str(title or name or ""),
+                                     "sparql": str(text)}
+            params = param_list(query)
+            if params:
+                entry["params"] = params
+            result.append(entry)
     return result
 
 
@@ -310,8 +342,10 @@ class SparqlServer(ThreadingHTTPServer):
     daemon_threads = True
     verbose = False  # request log on stderr
 
-    def __init__(self, address, pool: WorkerPool, timeout: float, page: tuple[bytes, str]):
+    def __init__(self, address, pool: WorkerPool, timeout: float, page: tuple[bytes, str],
+                 canned: Optional[dict[str, Any]] = None):
         self.pool = pool
+        self.canned = canned or {}
         self.query_timeout = timeout
         self.page, self.page_csp = page
         super().__init__(address, SparqlHandler)
@@ -326,6 +360,13 @@ class SparqlServer(ThreadingHTTPServer):
     def server_close(self) -> None:
         super().server_close()
         self.pool.close()
+
+
+def bind_canned(canned: Any, values: dict[str, str]) -> dict[str, Any]:
+    """Typed terms for the declared parameters of a canned query (InputError on a bad value)."""
+    from kg.query import bind_params
+
+    return bind_params(canned, values)
 
 
 def is_loopback(host: str) -> bool:
@@ -405,11 +446,23 @@ class SparqlHandler(BaseHTTPRequestHandler):
         if "update" in params:
             return self.fail(HTTPStatus.FORBIDDEN, "read-only endpoint: SPARQL Update is refused")
         queries = params.get("query") or []
+        bindings: dict[str, Any] = {}
+        if params.get("canned"):
+            canned = self.server.canned.get(params["canned"][0])
+            if canned is None:
+                return self.fail(HTTPStatus.BAD_REQUEST, f"no canned query {params['canned'][0]!r}")
+            values = {key[len("param."):]: value[0] for key, value in params.items() if key.startswith("param.")}
+            try:
+                bindings = bind_canned(canned, values)
+            except InputError as err:
+                return self.fail(HTTPStatus.BAD_REQUEST, err.problem)
+            queries = queries or [canned.sparql]
         if len(queries) != 1 or not queries[0].strip():
             return self.fail(HTTPStatus.BAD_REQUEST, "give exactly one non-empty `query` parameter")
         format_name = next((params[key][0] for key in ("format", "output", "results") if params.get(key)), None)
         request = QueryRequest(queries[0], format_name, self.headers.get("Accept") or "",
-                               tuple(params.get("default-graph-uri", [])), tuple(params.get("named-graph-uri", [])))
+                               tuple(params.get("default-graph-uri", [])), tuple(params.get("named-graph-uri", [])),
+                               tuple(sorted(bindings.items())))
         try:
             result = self.server.pool.run(request, self.server.query_timeout)
         except QueryTimeout:
@@ -459,7 +512,7 @@ def make_server(build_dir: Path | str, host: str = "127.0.0.1", port: int = 8000
         raise InputError(path, f"cannot open the store read-only: {err}") from None
     pool = WorkerPool(path, workers)
     try:
-        return SparqlServer((host, port), pool, timeout, index_page(canned_query_list()))
+        return SparqlServer((host, port), pool, timeout, index_page(canned_query_list()), canned_query_objects())
     except OSError as err:
         pool.close()
         raise InputError(f"{host}:{port}", f"cannot listen: {err.strerror or err}") from None

@@ -54,6 +54,7 @@ LABELLED_ENTITIES = 25  # entities whose labels the overview shows before zoomin
 # screen pixels of a label per tier at the fitted zoom: documents, frequent entities, the rest;
 # the rest stays under the draw threshold until the reader zooms in about twofold
 OVERVIEW_FRAME = {"labelTiers": {"0": 14, "1": 12, "2": 6}, "drawThreshold": 11, "maxVisible": 20}
+PROGRAM_FRAME = {"labelTiers": {"0": 15, "1": 12, "2": 6}, "drawThreshold": 11, "maxVisible": 20}
 QUOTE_CHARS = 140
 QUOTES_PER_TIP = 3
 
@@ -210,8 +211,8 @@ PLACEHOLDER = re.compile(r"^[XxＸｘ×*＊□○]+$")  # anonymised names ("XX�
 
 def place_name(doc: Document) -> str:
     """The smallest administrative unit of a document, without its suffix: 郑州市惠济区 -> 惠济."""
-    region = doc.meta.region or doc.meta.issuer or ""
-    units = ADMIN_UNIT.findall(region)
+    sources = (doc.meta.region, doc.meta.issuer, doc.meta.title)
+    units = next((found for found in (ADMIN_UNIT.findall(text or "") for text in sources) if found), [])
     if not units:
         return short(doc.meta.title or doc.doc_id, 6)
     unit = units[-1]
@@ -283,14 +284,14 @@ def overview_view(corpus: Corpus, max_entities: int = MAX_OVERVIEW_ENTITIES) -> 
     for kind, key in kept:
         per_doc = Counter(m.doc_id for m in by_entity[(kind, key)])
         for doc_id, count in per_doc.items():
-            graph.add_edge(f"{kind}:{key}", doc_node_id(doc_id), weight=count)
+            graph.add_edge(f"{kind}:{key}", doc_node_id(doc_id), weight=1 + math.log(count))
     # documents on a ring in level and year order, entities between the documents naming them:
     # an entity's place then tells which documents share it
     ring = sorted(corpus.documents, key=lambda d: (column_order(ev, d.doc_id)))
     fixed = {doc_node_id(doc.doc_id): (math.cos(2 * math.pi * i / len(ring)), math.sin(2 * math.pi * i / len(ring)))
              for i, doc in enumerate(ring)}
     positions = scaled_positions(nx.spring_layout(graph, pos=fixed or None, fixed=list(fixed) or None, seed=7,
-                                                  k=1.2 / math.sqrt(max(graph.number_of_nodes(), 1)), iterations=80))
+                                                  k=1.2 / math.sqrt(max(graph.number_of_nodes(), 1)), iterations=80), 2000)
 
     net = new_network()
     years, levels = set(), set()
@@ -328,7 +329,8 @@ def overview_view(corpus: Corpus, max_entities: int = MAX_OVERVIEW_ENTITIES) -> 
         name="overview", title="Overview: documents, programs, organizations",
         subtitle=f"{len(corpus.documents)} documents, {len(kept)} entities"
                  + (f" (the {hidden} least frequent hidden)" if hidden else ""),
-        nodes=net.nodes, edges=net.edges,
+        # vis-network draws in list order: labelled entities over the rest, documents over all
+        nodes=sorted(net.nodes, key=lambda node: -node.get("tier", 2)), edges=net.edges,
         filters={"year": sorted(years), "level": [lv for lv in LEVEL_ORDER if lv in levels] + sorted(levels - set(LEVEL_ORDER)),
                  "type": ["document", *ENTITY_TYPES]},
         frame=OVERVIEW_FRAME,
@@ -420,22 +422,21 @@ def program_view(corpus: Corpus, program_key: str, max_related: int = 15) -> Vie
     add_year_axis(net, {d: (positions[doc_node_id(d)][0], ev.doc_year(d)) for d in docs},
                   y=min((positions[doc_node_id(d)][1] for d in docs), default=0.0) - 70.0)
     x, y = positions[centre]
-    net.add_node(centre, label=label, x=x, y=y, shape="star", size=30, color=TYPE_COLOURS["program"], kind="program",
-                 font={"size": 20},
+    net.add_node(centre, label=label, x=x, y=y, shape="star", size=30, color=TYPE_COLOURS["program"], kind="program", tier=0,
                  tip=f"{label} (program)\n{len(mentions)} mentions in {len(docs)} documents, {len(measures)} measures")
     for doc_id in docs:
         doc = ev.documents[doc_id]
         x, y = positions[doc_node_id(doc_id)]
         level = ev.doc_level(doc_id)
         net.add_node(doc_node_id(doc_id), label=document_label(doc, ev.short_name(doc_id)), x=x, y=y, shape="box", kind="document",
-                     color=LEVEL_COLOURS.get(level, LEVEL_COLOURS["unknown"]), font={"color": "#ffffff", "size": 16},
+                     color=LEVEL_COLOURS.get(level, LEVEL_COLOURS["unknown"]), font={"color": "#ffffff"}, tier=0,
                      level=level, year=str(ev.doc_year(doc_id) or "unknown"),
                      tip=f"{ev.doc_name(doc_id)}\nlevel: {level}, year: {ev.doc_year(doc_id) or '?'}")
         net.add_edge(centre, doc_node_id(doc_id), arrows="", color={"color": "#cccccc"}, dashes=True)
     for (doc_id, measure), in_measure in measures.items():
         node_id = measure_node_id(doc_id, measure)
         x, y = positions[node_id]
-        net.add_node(node_id, label=ev.measure_label(doc_id, measure), x=x, y=y, shape="dot", font={"size": 16},
+        net.add_node(node_id, label=ev.measure_label(doc_id, measure), x=x, y=y, shape="dot", tier=1,
                      size=node_size(len(in_measure), 6),
                      color=LEVEL_COLOURS.get(ev.doc_level(doc_id), LEVEL_COLOURS["unknown"]), kind="measure",
                      tip=f"{ev.measure_title(doc_id, measure) or ev.measure_label(doc_id, measure)}\n"
@@ -447,7 +448,7 @@ def program_view(corpus: Corpus, program_key: str, max_related: int = 15) -> Vie
         x, y = positions[node_id]
         other_label = Counter(entity_label(m) for m in related_evidence[key]).most_common(1)[0][0]
         net.add_node(node_id, label=short(other_label), x=x, y=y, shape="dot", size=node_size(related[key], 5),
-                     font={"size": 15},
+                     tier=1,
                      color={"background": "#ffffff", "border": TYPE_COLOURS["program"]}, kind="program",
                      tip=f"{other_label} (program named beside {label})\n{related[key]}× in the same measures\n\n"
                          + evidence_block(ev.mention_evidence(m) for m in related_evidence[key]))
@@ -461,7 +462,7 @@ def program_view(corpus: Corpus, program_key: str, max_related: int = 15) -> Vie
         legend=[("this program", TYPE_COLOURS["program"]), ("program named beside it", "#ffffff")]
                + [(f"document / measure ({lv})", LEVEL_COLOURS[lv]) for lv in LEVEL_ORDER
                   if lv in {ev.doc_level(d) for d in docs}],
-        frame={"minScale": 0.6},
+        frame=PROGRAM_FRAME,
     )
 
 
@@ -647,14 +648,14 @@ def continuity_view(corpus: Corpus, min_documents: int = 2, max_programs: int = 
         nx.add_path(graph, cells)
 
     net = new_network()
-    col_x = {doc_id: 300.0 + 150.0 * i for i, doc_id in enumerate(columns)}
+    col_x = {doc_id: 250.0 + 130.0 * i for i, doc_id in enumerate(columns)}
     add_axis_captions(net, x=0.0, captions=[(-150.0, "year →"), (-80.0, "document (level) →"), (-30.0, "program ↓")])
     add_year_axis(net, {doc_id: (col_x[doc_id], ev.doc_year(doc_id)) for doc_id in columns}, y=-150.0)
     for doc_id in columns:
         level = ev.doc_level(doc_id)
         net.add_node(doc_node_id(doc_id), label=f"{ev.short_name(doc_id)}\n{level}", x=col_x[doc_id], y=-80.0,
                      shape="box", color=LEVEL_COLOURS.get(level, LEVEL_COLOURS["unknown"]),
-                     font={"color": "#ffffff", "size": 15}, widthConstraint={"maximum": 140},
+                     font={"color": "#ffffff", "size": 15}, widthConstraint={"maximum": 124},
                      kind="document", level=level, year=str(ev.doc_year(doc_id) or "unknown"),
                      tip=f"{ev.doc_name(doc_id)}\n{doc_id}\nlevel: {level}, year: {ev.doc_year(doc_id) or '?'}")
     for row, key in enumerate(programs):
@@ -683,7 +684,7 @@ def continuity_view(corpus: Corpus, min_documents: int = 2, max_programs: int = 
                  f"{len(columns)} documents ordered by year and level",
         nodes=net.nodes, edges=net.edges,
         legend=[(lv, LEVEL_COLOURS[lv]) for lv in LEVEL_ORDER if lv in {ev.doc_level(d) for d in columns}],
-        frame={"minScale": 0.75},
+        frame={"minScale": 0.72},
     )
 
 
@@ -701,7 +702,7 @@ def add_year_axis(net: Network, columns: dict[str, tuple[float, Optional[int]]],
         by_year[year].append(x)
     for year, xs in sorted(by_year.items(), key=lambda item: item[0] or 0):
         net.add_node(f"year:{year or 'unknown'}", label=str(year or "year ?"), x=sum(xs) / len(xs), y=y,
-                     shape="text", kind="axis", font={"size": 22, "color": "#222222"},
+                     shape="text", kind="axis", font={"size": 22, "color": "#222222"}, tier=0,
                      tip=f"{year or 'unknown year'}: {len(xs)} document{'s' if len(xs) != 1 else ''}")
 
 

@@ -59,10 +59,29 @@ def test_indicator_trajectory_from_target_mentions(corpus):
     for doc_id, text, name, value, year in ((PLAN, plan, "普惠性幼儿园覆盖率", "85", 2025),
                                             (HUIJI, huiji, "学前教育普惠率", "90", 2023)):
         start = text.index(name)
-        # the Huiji wording is linked to the plan's indicator as an alias file would do
-        mentions.append(Mention(doc_id, "target", name, start, start + len(name), indicator="普惠性幼儿园覆盖率",
+        # no canonical (a build older than indicator linking): the alias file links the Huiji wording
+        mentions.append(Mention(doc_id, "target", name, start, start + len(name), indicator=name,
                                 value=value, unit="%", kind="target", year=year))
     with_targets = Corpus(documents=corpus.documents, sections=corpus.sections, mentions=mentions)
     [trajectory] = continuity(with_targets)["indicators"]
+    assert trajectory["indicator"] == "普惠性幼儿园覆盖率"
+    assert trajectory["names"] == ["学前教育普惠率", "普惠性幼儿园覆盖率"]
     assert trajectory["documents"] == [HUIJI, PLAN]  # by the year each value is for
     assert [p["value"] for p in trajectory["points"]] == ["90", "85"]
+
+
+def test_indicator_trajectories_follow_the_linked_concept(corpus):
+    """The link stage's decision (Mention.canonical) is used as is, not re-linked."""
+    plan = corpus.document(PLAN).text
+    start = plan.index("普惠性幼儿园覆盖率")
+
+    def target(indicator: str, canonical: str, value: str) -> Mention:
+        return Mention(PLAN, "target", indicator, start, start + 9, indicator=indicator, value=value,
+                       unit="%", kind="target", year=2025, canonical=canonical, concept="ind-x")
+
+    mentions = [target("普惠性幼儿园覆盖率", "甲", "85"), target("普惠性幼儿园覆盖率", "乙", "86"),
+                target("完全不同的指标", "甲", "87")]
+    with_targets = Corpus(documents=corpus.documents, sections=corpus.sections, mentions=mentions)
+    trajectories = {t["indicator"]: t for t in continuity(with_targets)["indicators"]}
+    assert set(trajectories) == {"甲", "乙"}
+    assert [p["value"] for p in trajectories["甲"]["points"]] == ["85", "87"]

@@ -105,3 +105,78 @@ def test_corpus_pass_ignores_names_seen_once_and_titles():
     mentions.append(_program("d1", "“道德课堂”改革", 2, "quoted"))
     linked, _ = link(mentions, Lexicon(), corpus=corpus)
     assert {m.doc_id for m in linked} == {"d0", "d1"}
+
+
+# ------------------------------------------------------------------ indicator concepts
+
+def _targets(corpus, doc_prefix: str, indicator: str) -> list[Mention]:
+    return [m for m in corpus.mentions if m.type == "target" and m.doc_id.startswith(doc_prefix)
+            and m.indicator == indicator]
+
+
+def test_indicator_wordings_of_two_documents_share_one_concept(loaded_corpus):
+    [huiji] = _targets(loaded_corpus, "001", "学前教育普惠率")
+    city = _targets(loaded_corpus, "002", "普惠性幼儿园覆盖率")
+    assert city and {m.concept for m in city} == {huiji.concept}
+    assert huiji.concept.startswith("ind-") and huiji.concept.isascii()
+    assert huiji.canonical == "普惠性幼儿园覆盖率"
+    [concept] = [c for c in loaded_corpus.concepts if c.concept_id == huiji.concept]
+    assert concept.scheme == "indicators" and concept.curated
+    assert concept.pref_label == "普惠性幼儿园覆盖率" and "学前教育普惠率" in concept.alt_labels
+
+
+def test_every_indicator_target_is_linked_to_a_listed_concept(loaded_corpus):
+    concepts = {c.concept_id: c for c in loaded_corpus.concepts if c.scheme == "indicators"}
+    targets = [m for m in loaded_corpus.mentions if m.type == "target" and m.indicator]
+    assert targets and all(m.concept in concepts for m in targets)
+    assert all(concepts[m.concept].pref_label == m.canonical for m in targets)
+    # linking merges wordings: fewer concepts than distinct wordings
+    assert len(concepts) < len({m.indicator for m in targets})
+
+
+def test_vocational_scopes_do_not_merge(loaded_corpus):
+    from kg.indicators import dice, indicator_similarity, link_indicators, normalise_indicator
+
+    secondary = _targets(loaded_corpus, "002", "职业教育双师型教师占专业教师比例（中职）")
+    higher = _targets(loaded_corpus, "002", "职业教育双师型教师占专业教师比例（高职）")
+    assert secondary and higher
+    assert {m.concept for m in secondary}.isdisjoint({m.concept for m in higher})
+    # the wordings are similar enough to merge: the scope words are what keep them apart
+    a, b = secondary[0].indicator, higher[0].indicator
+    assert dice(normalise_indicator(a), normalise_indicator(b)) >= indicator_similarity()
+    linked = link_indicators([a, b, "职业教育双师型教师占专业教师比例(中职)", "公办园覆盖率", "民办园覆盖率"])
+    assert linked[a] != linked[b] and linked["职业教育双师型教师占专业教师比例(中职)"] == linked[a]
+    assert linked["公办园覆盖率"] != linked["民办园覆盖率"]
+
+
+def test_link_gives_target_mentions_indicator_concepts():
+    def target(indicator: str, doc_id: str) -> Mention:
+        return Mention(doc_id=doc_id, type="target", text=indicator + "达到90%", start=0, end=10,
+                       indicator=indicator, value="90", unit="%")
+
+    mentions, concepts = link([target("学前三年毛入园率", "a"), target("学前教育毛入园率", "b"),
+                               target("校园无线网络覆盖率", "a"), target("无线网络 覆盖率", "b")], Lexicon())
+    indicators = {c.pref_label: c for c in concepts if c.scheme == "indicators"}
+    assert set(indicators) == {"学前教育毛入园率", "校园无线网络覆盖率"}
+    assert indicators["学前教育毛入园率"].curated and not indicators["校园无线网络覆盖率"].curated
+    assert "无线网络覆盖率" in indicators["校园无线网络覆盖率"].alt_labels
+    assert mentions[0].concept == mentions[1].concept == indicators["学前教育毛入园率"].concept_id
+    assert mentions[2].concept == mentions[3].concept != mentions[0].concept
+
+
+def test_graph_indicator_concept_has_targets_of_both_documents(built_corpus, loaded_corpus):
+    from kg.query import run_query
+
+    result = run_query(built_corpus, """
+        SELECT DISTINCT ?indicator ?doc WHERE {
+          ?target a kg:QuantitativeTarget ; kg:indicator ?indicator ; prov:wasDerivedFrom ?d .
+          ?indicator skos:inScheme kg:indicatorScheme ; skos:prefLabel ?label .
+          ?d kg:docId ?doc .
+          FILTER(STR(?label) = "普惠性幼儿园覆盖率")
+        }""")
+    assert len({r["indicator"] for r in result.records()}) == 1
+    documents = {r["doc"][:3] for r in result.records()}
+    assert {"001", "002"} <= documents
+    # the graph mints no indicator concepts of its own: it uses the linked ones
+    count = run_query(built_corpus, "SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE { ?c skos:inScheme kg:indicatorScheme }")
+    assert count.rows[0][0] == sum(c.scheme == "indicators" for c in loaded_corpus.concepts)

@@ -101,6 +101,14 @@ def test_canned_queries_are_normalised():
     assert normalise_queries([Canned()]) == [{"name": "programs", "title": "All programs", "sparql": "SELECT * {}"}]
 
 
+def test_canned_query_parameters_reach_the_page():
+    from kg.query import CannedQuery, Param
+
+    canned = CannedQuery("p", "A program", "", "SELECT ?program {}", [Param("program", "string", True, "label")])
+    assert normalise_queries({"p": canned})[0]["params"] == [
+        {"name": "program", "type": "string", "required": True, "description": "label"}]
+
+
 def test_missing_store_is_one_clear_error(tmp_path):
     with pytest.raises(InputError, match="store"):
         make_server(tmp_path, port=0)
@@ -247,6 +255,35 @@ def real_server(request):
     server.stop()
 
 
+def canned(running: Running, name: str, **values) -> tuple[int, bytes]:
+    form = {"canned": name, **{f"param.{key}": value for key, value in values.items()}}
+    status, _, body = http(running.endpoint, data=urllib.parse.urlencode(form).encode(),
+                           headers={"Content-Type": "application/x-www-form-urlencoded",
+                                    "Accept": "application/sparql-results+json"})
+    return status, body
+
+
+def test_canned_query_parameters_are_bound_not_pasted(real_server):
+    status, body = canned(real_server, "program_documents", program="新优质初中")
+    rows = json.loads(body)["results"]["bindings"] if status == 200 else body
+    assert status == 200 and rows, rows
+    assert {row["program"]["value"] for row in rows} == {"新优质初中"}
+    # text that would change the query if it were pasted into it is just a label that matches nothing
+    for value in ['新优质初中" || true || "', "新优质初中\") } UNION { ?s ?p ?o } #", XSS_LABEL]:
+        status, body = canned(real_server, "program_documents", program=value)
+        assert status == 200 and json.loads(body)["results"]["bindings"] == [], value
+
+
+@pytest.mark.parametrize("name, values, message", [
+    ("program_documents", {}, b"missing required parameter ?program"),
+    ("program_documents", {"program": "x", "bogus": "1"}, b"unknown parameter ?bogus"),
+    ("no_such_query", {}, b"no canned query"),
+])
+def test_bad_canned_requests_are_one_line_errors(real_server, name, values, message):
+    status, body = canned(real_server, name, **values)
+    assert status == 400 and message in body
+
+
 def test_canned_queries_answer_on_the_real_build(real_server):
     from kg.serve import canned_query_list
 
@@ -257,3 +294,28 @@ def test_canned_queries_answer_on_the_real_build(real_server):
         status, _, body = http(real_server.endpoint, data=query["sparql"].encode("utf-8"),
                                headers={"Content-Type": "application/sparql-query"})
         assert status == 200, f"{query['name']}: {body[:300]!r}"
+
+
+@requires_chromium
+@pytest.mark.browser
+def test_query_page_shows_parameter_fields_and_binds_them(browser, real_server):
+    with open_page(browser, real_server.url, allowed_prefixes=(real_server.url,)) as (page, log):
+        names = page.eval_on_selector_all("#canned option", "options => options.map(o => o.textContent)")
+        index = next(i for i, text in enumerate(names) if text.startswith("program_documents")) - 1
+        page.select_option("#canned", str(index))
+        field = page.locator("#params input[data-param=program]")
+        assert field.count() == 1 and "program" in page.inner_text("#params")
+        assert "?program" in page.input_value("#query")  # the query text keeps its variable
+        field.fill("新优质初中")
+        page.click("#run")
+        page.wait_for_selector("#result-table tbody tr")
+        programs = page.eval_on_selector_all("#result-table tbody tr td:nth-child(1)", "tds => tds.map(td => td.textContent)")
+        assert programs and set(programs) == {"新优质初中"}
+        screenshot(page, "serve_canned_parameters")
+        field.fill(XSS_LABEL)
+        page.click("#run")
+        page.wait_for_selector("#status:text-matches('^0 rows')")  # the page's CSP forbids eval'd predicates
+        assert page.evaluate("document.images.length") == 0 and page.evaluate("window.__xss === undefined")
+        page.select_option("#canned", "")
+        assert page.locator("#params input").count() == 0
+        log.assert_clean()

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from browser import browser, open_page, requires_chromium, screenshot  # noqa: F
 from kg.errors import InputError
 from kg.records import Alignment, Concept, Corpus, Document, DocumentMeta, Mention, Section
 from kg.view import (
-    MAX_OVERVIEW_ENTITIES, alignment_frame, alignment_view, continuity_view, find_program, overview_view,
+    LABELLED_ENTITIES, MAX_OVERVIEW_ENTITIES, alignment_frame, document_short_names, alignment_view, continuity_view, find_program, overview_view,
     program_view, program_year_frame, render_html, safe_json, write_corpus_views,
 )
 
@@ -187,6 +188,70 @@ def test_alignment_edges_show_strength_and_reuse(corpus):
     assert not [edge for edge in view.edges if "measure:dist23|3" in (edge["from"], edge["to"])]
 
 
+def test_short_names_are_place_and_years_and_unique():
+    def doc(doc_id, title, region=None, year=2024, end=None):
+        return Document(DocumentMeta(doc_id=doc_id, title=title, region=region, year=year, period_end=end), "")
+
+    names = document_short_names([
+        doc("a", "惠济区教育局2023年工作要点", "郑州市惠济区", 2023),
+        doc("b", "郑州市教育事业发展“十四五”规划", "郑州市", 2021, 2025),
+        doc("c#1", "市教育局2024年工作要点", "XX市"), doc("c#2", "市教育局2024年全市教育工作要点", "XX市"),
+        doc("d", "县教育局2024年工作要点", "XX县"),
+        doc("e", "新郑市教育局2024年工作要点"),  # no region: the place comes from the title
+    ])
+    assert names == {"a": "惠济2023", "b": "郑州2021–25", "c#1": "XX市2024#1", "c#2": "XX市2024#2",
+                     "d": "XX县2024", "e": "新郑2024"}
+
+
+def test_alignment_measures_are_labelled_in_document_columns(corpus):
+    view = alignment_view(corpus)
+    measures = [node for node in view.nodes if node["id"].startswith("measure:")]
+    labels = {node["id"]: node["label"] for node in measures}
+    assert labels["measure:dist23|1"] == "惠济2023 · 1" and labels["measure:city16|2"] == "郑州2016 · 2"
+    headers = {node["id"]: node for node in view.nodes if node.get("kind") == "header"}
+    assert set(headers) == {"header:dist23", "header:city16", "header:city21"}
+    for node in measures:  # each measure sits in its document's column, below the header
+        header = headers["header:" + node["id"].split(":", 1)[1].split("|")[0]]
+        assert node["x"] == header["x"] and node["y"] > header["y"]
+    assert headers["header:dist23"]["x"] < headers["header:city16"]["x"]  # lower level left
+    tip = next(node["tip"] for node in measures if node["id"] == "measure:dist23|2")
+    assert tip.startswith("开展课后服务") and "《惠济区教育局2023年工作要点》 measure 2" in tip
+    assert "“2. 开展课后服务" in tip and "郑州2016 · 2 (thematic" in tip
+    assert view.filters["lower"] == [["dist23", "惠济2023 — 惠济区教育局2023年工作要点"]]
+    assert all(node["lower_docs"] == ["dist23"] for node in view.nodes)
+    assert {edge["lower_doc"] for edge in view.edges} == {"dist23"}
+
+
+def test_alignment_tip_quotes_both_passages_without_verbatim_evidence(corpus):
+    tip = next(edge["tip"] for edge in alignment_view(corpus).edges if edge["to"] == "measure:city16|2")
+    assert "“2. 开展课后服务，推进新优质初中和集团化办学。”\n— 《郑州市教育局2016年工作要点》 measure 2" in tip
+
+
+def test_overview_marks_which_labels_show_before_zooming(corpus):
+    crowded = crafted_corpus()
+    for i in range(LABELLED_ENTITIES + 10):
+        crowded.mentions.append(Mention("city16", "organization", f"机构{i}", 0, 2, canonical=f"机构{i}"))
+    view = overview_view(crowded)
+    tiers = Counter(node["tier"] for node in view.nodes)
+    assert tiers[0] == 3 and tiers[1] == LABELLED_ENTITIES and tiers[2] == len(view.nodes) - 3 - LABELLED_ENTITIES
+    assert next(n for n in view.nodes if n["id"] == "program:xinyouzhi")["tier"] == 1  # the most frequent
+    assert [n["tier"] for n in view.nodes] == sorted((n["tier"] for n in view.nodes), reverse=True)  # docs drawn last
+    assert view.frame["labelTiers"]["2"] < view.frame["drawThreshold"] - 1 < view.frame["labelTiers"]["1"]
+
+
+def test_timelines_have_labelled_axes(corpus):
+    continuity = continuity_view(corpus)
+    axis = {node["label"] for node in continuity.nodes if node.get("kind") == "axis"}
+    assert {"2016", "2021", "2023", "year →", "program ↓"} <= axis
+    headers = {node["id"]: node["label"] for node in continuity.nodes if node.get("kind") == "document"}
+    assert headers["doc:dist23"] == "惠济2023\ndistrict"
+    program = program_view(corpus, "jituan")
+    years = {node["label"]: node["x"] for node in program.nodes if node.get("kind") == "axis"}
+    docs = {node["id"]: node["x"] for node in program.nodes if node.get("kind") == "document"}
+    assert years == {"2021": docs["doc:city21"], "2023": docs["doc:dist23"]}
+    assert {n["label"] for n in program.nodes if n.get("kind") == "measure"} == {"《</sc…2021 · 2", "惠济2023 · 2"}
+
+
 def test_continuity_links_occurrences_in_time_order(corpus):
     view = continuity_view(corpus)
     rows = {node["id"] for node in view.nodes if node["id"].startswith("row:")}
@@ -317,3 +382,68 @@ def test_real_views_render_offline(browser, real_build):
             assert state["dataset"] == state["rendered"] == expected > 0, path.name
             screenshot(page, f"real_{path.stem}")
             log.assert_clean()
+
+
+def rendered_labels(page, threshold: float) -> list[dict]:
+    """Nodes whose label vis-network draws at the current zoom (font size on screen above the threshold)."""
+    return page.evaluate("""(threshold) => {
+        const net = window.kgView.network, scale = net.getScale();
+        return net.body.nodeIndices.map(id => net.body.nodes[id])
+            .filter(n => n.options.label && n.labelModule.fontOptions.size * scale >= threshold - 1)
+            .map(n => ({id: n.id, kind: n.options.kind, label: n.options.label}));
+    }""", threshold)
+
+
+@requires_chromium
+@pytest.mark.browser
+def test_real_alignment_is_labelled_and_filters_by_lower_document(browser, real_build):
+    with open_view(browser, real_build / "views" / "alignment.html") as (page, log):
+        state = drawn(page)
+        shown = rendered_labels(page, 11)  # readable: at least 10 px on screen
+        measures = [n for n in shown if n["kind"] in ("lower", "upper")]
+        assert measures and all(re.fullmatch(r"\S+ · \S+", n["label"]) for n in measures)
+        assert any(n["kind"] == "header" for n in shown)
+        tip = hover_node(page, measures[0]["id"])
+        assert "《" in tip and "measure" in tip
+        screenshot(page, "real_alignment_hover")
+        lower_docs = page.eval_on_selector_all("#filter-lower option", "options => options.map(o => o.value)")[1:]
+        assert len(lower_docs) >= 2
+        for doc_id in lower_docs:
+            page.select_option("#filter-lower", doc_id)
+            visible = page.evaluate("window.kgView.nodeView.get()")
+            assert 0 < len(visible) < state["dataset"]
+            assert all(doc_id in node["lower_docs"] for node in visible)
+            assert {edge["lower_doc"] for edge in page.evaluate("window.kgView.edgeView.get()")} == {doc_id}
+        screenshot(page, "real_alignment_filtered")
+        page.select_option("#filter-lower", "all")
+        assert page.evaluate("window.kgView.nodeView.length") == state["dataset"]
+        log.assert_clean()
+
+
+@requires_chromium
+@pytest.mark.browser
+def test_real_overview_labels_documents_and_frequent_entities_first(browser, real_build):
+    path = real_build / "views" / "overview.html"
+    data = embedded_data(path.read_text(encoding="utf-8"))
+    threshold = data["frame"]["drawThreshold"]
+    documents = sum(1 for node in data["nodes"] if node["kind"] == "document")
+    with open_view(browser, path) as (page, log):
+        drawn(page)
+        shown = rendered_labels(page, threshold)
+        assert sum(1 for n in shown if n["kind"] == "document") == documents
+        assert documents < len(shown) <= documents + LABELLED_ENTITIES
+        hidden = next(n["id"] for n in data["nodes"] if n["tier"] == 2)
+        point = page.evaluate("""(id) => {
+            const net = window.kgView.network, box = document.getElementById('graph').getBoundingClientRect();
+            const p = net.canvasToDOM(net.getPositions([id])[id]);
+            return {x: box.left + p.x, y: box.top + p.y};
+        }""", hidden)
+        page.mouse.move(point["x"] + 2, point["y"] + 2)
+        page.mouse.move(point["x"], point["y"])
+        page.wait_for_selector("div.vis-tooltip", state="visible", timeout=5000)
+        assert hidden in {n["id"] for n in rendered_labels(page, threshold)}  # its label grows on hover
+        screenshot(page, "real_overview_hover")
+        page.mouse.move(5, 5)
+        page.evaluate("window.kgView.network.moveTo({scale: window.kgView.network.getScale() * 2.2})")
+        assert len(rendered_labels(page, threshold)) > len(shown)  # zooming in reveals the rest
+        log.assert_clean()

@@ -6,10 +6,63 @@
   var status = document.getElementById("status");
   var results = document.getElementById("results");
 
+  var paramBox = document.getElementById("params");
+  var description = document.getElementById("canned-description");
+  var current = null;  // the canned query whose parameter fields are shown
+
+  function paramField(param) {
+    var label = document.createElement("label");
+    label.appendChild(document.createTextNode("?" + param.name + (param.required ? " *" : "")));
+    var input;
+    if (param.type === "boolean") {
+      input = document.createElement("select");
+      ["", "true", "false"].forEach(function (value) {
+        var option = document.createElement("option");
+        option.value = value;
+        option.textContent = value || "(any)";
+        input.appendChild(option);
+      });
+    } else {
+      input = document.createElement("input");
+      input.type = param.type === "integer" || param.type === "year" || param.type === "decimal" ? "number" : "text";
+      if (param.type === "decimal") { input.step = "any"; }
+      input.placeholder = param.type + (param.required ? ", required" : ", optional");
+    }
+    input.className = "param";
+    input.dataset.param = param.name;
+    input.required = !!param.required;
+    input.addEventListener("keydown", function (event) { if (event.key === "Enter") { run(); } });
+    label.appendChild(input);
+    var hint = document.createElement("span");
+    hint.className = "hint";
+    hint.textContent = param.description;
+    label.appendChild(hint);
+    return label;
+  }
+
   document.getElementById("canned").addEventListener("change", function (event) {
-    var chosen = queries[Number(event.target.value)];
-    if (event.target.value !== "" && chosen) { editor.value = chosen.sparql; }
+    var chosen = event.target.value === "" ? null : queries[Number(event.target.value)];
+    current = chosen || null;
+    paramBox.replaceChildren();
+    description.textContent = chosen ? (chosen.title || chosen.name) : "";
+    if (!chosen) { return; }
+    editor.value = chosen.sparql;
+    (chosen.params || []).forEach(function (param) { paramBox.appendChild(paramField(param)); });
   });
+
+  // The request body: plain SPARQL, or a form naming the canned query and its parameter values
+  function requestFor(text) {
+    if (!current || !(current.params || []).length) {
+      return { type: "application/sparql-query", body: text };
+    }
+    var form = new URLSearchParams();
+    form.append("canned", current.name);
+    form.append("query", text);
+    paramBox.querySelectorAll(".param").forEach(function (input) {
+      if (input.value !== "") { form.append("param." + input.dataset.param, input.value); }
+    });
+    return { type: "application/x-www-form-urlencoded", body: form.toString() };
+  }
 
   function setStatus(text, isError) {
     status.textContent = text;
@@ -50,13 +103,14 @@
     results.replaceChildren();
     setStatus("running…", false);
     var started = Date.now();
+    var request = requestFor(editor.value);
     fetch("sparql", {
       method: "POST",
       headers: {
-        "Content-Type": "application/sparql-query",
+        "Content-Type": request.type,
         "Accept": "application/sparql-results+json, text/turtle;q=0.9"
       },
-      body: editor.value
+      body: request.body
     }).then(function (response) {
       return response.text().then(function (text) {
         var type = response.headers.get("Content-Type") || "";

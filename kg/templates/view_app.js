@@ -61,14 +61,39 @@
   var network = new vis.Network(container, { nodes: nodeView, edges: edgeView }, data.options);
 
   // Label sizes in screen pixels per tier (documents, frequent entities, the rest) at the fitted zoom
+  // A tier-1 label that would overlap a label already placed drops to the last tier (shown when zoomed in)
+  function labelBox(node, size) {
+    var lines = String(node.label || "").split("\n");
+    var width = Math.max.apply(null, lines.map(function (line) { return line.length; })) * size;
+    var height = lines.length * size * 1.25 + size * 0.4;  // a little air between labels
+    if (node.shape === "box" || node.shape === "text") {
+      return { left: node.x - width / 2 - size / 2, right: node.x + width / 2 + size / 2,
+               top: node.y - height / 2 - size / 2, bottom: node.y + height / 2 + size / 2 };
+    }
+    var below = node.y + (node.size || 10) + 2;
+    return { left: node.x - width / 2, right: node.x + width / 2, top: below, bottom: below + height };
+  }
+  function overlaps(a, b) {
+    return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+  }
   function sizeLabelsByTier(scale) {
     var px = frameOptions.labelTiers;
     if (!px) { return; }
-    var updates = [];
-    nodes.forEach(function (node) {
-      if (node.tier === undefined || px[node.tier] === undefined) { return; }
+    var tiers = Object.keys(px).map(Number).sort();
+    var last = tiers[tiers.length - 1];
+    var ranked = nodeView.get().filter(function (node) { return px[node.tier] !== undefined; });
+    ranked.sort(function (a, b) { return a.tier - b.tier || (b.size || 0) - (a.size || 0); });
+    var placed = [], updates = [];
+    ranked.forEach(function (node) {
+      var tier = node.tier;
+      var box = labelBox(node, px[tier] / scale);
+      if (tier !== tiers[0] && tier !== last && placed.some(function (other) { return overlaps(box, other); })) {
+        tier = last;
+      } else if (tier !== last) {
+        placed.push(box);
+      }
       var font = Object.assign({}, node.font || {});
-      font.size = px[node.tier] / scale;
+      font.size = px[tier] / scale;
       updates.push({ id: node.id, font: font });
     });
     nodes.update(updates);
