@@ -380,7 +380,9 @@ def read_manifest(path: Path) -> dict[str, dict]:
         if "period" in entry and entry["period"]:
             record["period_start"], record["period_end"] = (int(y) for y in entry["period"])
         if "upper" in entry:
-            record["upper"] = entry["upper"]
+            upper = entry["upper"]
+            # CSV manifests list upper-level ids in one cell, separated by ; or spaces
+            record["upper"] = re.split(r"[;,\s]+", upper.strip()) if isinstance(upper, str) and upper.strip() else (upper or [])
         manifest[str(entry["id"])] = record
     return manifest
 
@@ -596,7 +598,9 @@ def manifest_overrides(corpus_dir: Path | str, manifest: Optional[Path | str] = 
     manifest_path = Path(manifest) if manifest else find_manifest(corpus_dir)
     if not manifest_path:
         return {}
-    return {doc_id: list(entry["upper"]) for doc_id, entry in read_manifest(manifest_path).items() if entry.get("upper")}
+    # an empty list is an override too: the document has no upper-level documents
+    return {doc_id: list(entry["upper"] or []) for doc_id, entry in read_manifest(manifest_path).items()
+            if "upper" in entry}
 
 
 META_FIELD_NAMES = [f.name for f in fields(DocumentMeta)]

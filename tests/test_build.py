@@ -137,3 +137,22 @@ def test_console_script_smoke(tmp_path, corpus_dir):
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert "total" in result.stdout and "triples" in result.stdout
+
+
+def test_manifest_upper_override_wins(tmp_path, corpus_dir):
+    """`upper:` in the manifest decides which documents a measure is aligned against."""
+    from kg.build import analyse
+
+    centre, huiji = "000_16f97bdad5560e56", HUIJI
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for doc_id in (centre, huiji):
+        shutil.copy(corpus_dir / f"{doc_id}.txt", corpus)
+    natural = analyse(corpus)
+    assert {(a.lower_doc, a.upper_doc) for a in natural.alignments if not a.local_only} == {(huiji, centre)}
+
+    (corpus / "manifest.yaml").write_text(
+        f"documents:\n  - id: {centre}\n    upper: [{huiji}]\n  - id: {huiji}\n    upper: []\n", encoding="utf-8")
+    overridden = analyse(corpus)
+    pairs = {(a.lower_doc, a.upper_doc) for a in overridden.alignments if not a.local_only}
+    assert pairs == {(centre, huiji)}

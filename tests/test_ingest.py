@@ -145,6 +145,8 @@ def test_manifest_csv(tmp_path):
     path = tmp_path / "manifest.csv"
     path.write_text("id,title,year,level\nplan,某计划,2020,county\n", encoding="utf-8")
     assert read_manifest(path) == {"plan": {"title": "某计划", "year": 2020, "level": "county"}}
+    path.write_text("id,upper\nplan,a;b\nother,\n", encoding="utf-8")
+    assert read_manifest(path) == {"plan": {"upper": ["a", "b"]}, "other": {"upper": []}}
 
 
 def test_infer_metadata_of_a_bare_text():
