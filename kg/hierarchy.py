@@ -13,30 +13,20 @@ import functools
 from pathlib import Path
 from typing import Iterable, Mapping, Optional
 
-import yaml
 
 from kg.errors import InputError
 from kg.records import DocumentMeta
+from kg.resources import LEXICON_DIR, read_yaml
 
-SETTINGS_PATH = Path(__file__).resolve().parent.parent / "ontology" / "lexicon" / "alignment.yaml"
-
-
-@functools.lru_cache(maxsize=4)
-def _load_yaml(path: str) -> dict:
-    try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(path, "alignment settings file not found") from None
-    except yaml.YAMLError as err:
-        raise InputError(path, f"not valid YAML ({err.__class__.__name__})") from None
-    if not isinstance(data, dict):
-        raise InputError(path, "alignment settings must be a mapping")
-    return data
+SETTINGS_PATH = LEXICON_DIR / "alignment.yaml"
 
 
 def load_settings(path: Optional[Path | str] = None) -> dict:
     """The alignment / hierarchy / continuity settings (cached; do not mutate)."""
-    return _load_yaml(str(path or SETTINGS_PATH))
+    data = read_yaml(Path(path or SETTINGS_PATH))
+    if not isinstance(data, dict):
+        raise InputError(path or SETTINGS_PATH, "alignment settings must be a mapping")
+    return data
 
 
 def level_rank(level: Optional[str], settings: Optional[dict] = None) -> Optional[int]:

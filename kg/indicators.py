@@ -28,7 +28,7 @@ import yaml
 from kg.errors import InputError
 from kg.records import Concept, Mention
 
-ONTOLOGY_DIR = Path(__file__).resolve().parent.parent / "ontology"
+from kg.resources import ONTOLOGY_DIR
 INDICATOR_ALIASES = ONTOLOGY_DIR / "indicators.yaml"
 INDICATOR_SCOPES = ONTOLOGY_DIR / "lexicon" / "indicator_scopes.yaml"
 SCHEME = "indicators"

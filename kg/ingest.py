@@ -20,8 +20,8 @@ import yaml
 
 from kg.errors import InputError
 from kg.records import Document, DocumentMeta, Segment
+from kg.resources import lexicon as load_yaml
 
-ONTOLOGY = Path(__file__).resolve().parent.parent / "ontology"
 SOURCE_SUFFIXES = {".txt": "txt", ".text": "txt", ".docx": "docx", ".pdf": "pdf", ".html": "html", ".htm": "html"}
 MANIFEST_NAMES = ("manifest.yaml", "manifest.yml", "manifest.csv")
 # Fields a manifest may set; the rest are computed.
@@ -42,11 +42,6 @@ class IngestResult:
     documents: list[Document] = field(default_factory=list)
     errors: list[InputError] = field(default_factory=list)
     disagreements: list[Disagreement] = field(default_factory=list)
-
-
-@lru_cache(maxsize=None)
-def load_yaml(name: str) -> dict:
-    return yaml.safe_load((ONTOLOGY / "lexicon" / name).read_text(encoding="utf-8"))
 
 
 # --------------------------------------------------------------------------- reading

@@ -21,7 +21,7 @@ from kg.errors import InputError
 from kg.indicators import link_targets
 from kg.records import Concept, Corpus, Mention
 
-ONTOLOGY_DIR = Path(__file__).resolve().parents[1] / "ontology"
+from kg.resources import ONTOLOGY_DIR
 DEFAULT_LEXICON = ONTOLOGY_DIR / "programs.skos.ttl"
 KIND = rdflib.URIRef("https://w3id.org/policy-kg/ontology#kind")
 QUOTES = "“”‘’\"「」『』"
@@ -61,7 +61,7 @@ def _normalise(surface: str) -> str:
 
 @functools.lru_cache(maxsize=1)
 def generic_trailing() -> tuple[str, ...]:
-    from kg.components import load_yaml
+    from kg.resources import lexicon as load_yaml
 
     words = load_yaml("program_patterns.yaml")["generic_trailing"]
     return tuple(sorted(words, key=len, reverse=True))
@@ -70,7 +70,7 @@ def generic_trailing() -> tuple[str, ...]:
 @functools.lru_cache(maxsize=1)
 def entity_heads() -> tuple[str, ...]:
     """Head nouns that make a quoted name plus its head a thing of its own (训练营, 平台)."""
-    from kg.components import load_yaml
+    from kg.resources import lexicon as load_yaml
 
     heads = load_yaml("program_patterns.yaml")["heads"]
     return tuple(h for h in heads if h not in generic_trailing())
@@ -78,7 +78,7 @@ def entity_heads() -> tuple[str, ...]:
 
 @functools.lru_cache(maxsize=1)
 def propagation_settings() -> dict:
-    from kg.components import load_yaml
+    from kg.resources import lexicon as load_yaml
 
     return load_yaml("program_patterns.yaml")["corpus_repetition"]
 

@@ -29,6 +29,7 @@ from typing import Any, Optional
 from urllib.parse import parse_qs, urlsplit
 
 from kg.errors import InputError
+from kg.namespace import QUERIES_DIR
 
 DEFAULT_TIMEOUT = 10.0
 MAX_BODY = 1_000_000  # bytes; a SPARQL query longer than this is not a query
@@ -269,7 +270,7 @@ def canned_query_list() -> list[dict[str, Any]]:
     try:
         from kg.query import canned_queries
     except ImportError:
-        return queries_from_folder(Path(__file__).parent.parent / "ontology" / "queries")
+        return queries_from_folder(QUERIES_DIR)
     return normalise_queries(canned_queries())
 
 

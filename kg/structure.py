@@ -7,16 +7,15 @@ full path ("三(三)2", "一(一)3(1)"). Columns are "专栏N", projects "工程
 """
 from __future__ import annotations
 
-import bisect
 import re
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Optional
 
 import cn2an
 
-from kg.ingest import load_yaml
+from kg.resources import lexicon as load_yaml
 from kg.records import Document, Section
 
 SENTENCE_STOP = re.compile(r"[。；！？]")

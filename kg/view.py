@@ -364,6 +364,8 @@ def find_program(corpus: Corpus, name: str) -> Optional[str]:
     """The concept key (as used by mentions) of a program given by name, alias or id."""
     wanted = normalise_name(name)
     for concept in corpus.concepts:
+        if concept.scheme != "programs":  # indicator concepts share the list
+            continue
         names = [concept.concept_id, concept.pref_label, *concept.alt_labels]
         if any(normalise_name(n) == wanted for n in names):
             return concept.concept_id

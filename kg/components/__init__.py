@@ -8,37 +8,17 @@ from __future__ import annotations
 
 import functools
 import re
-from pathlib import Path
 from typing import Any, Iterable, Optional
 
-import yaml
 from spacy.tokens import Doc, Span
 
-from kg.errors import InputError
-
-ONTOLOGY_DIR = Path(__file__).resolve().parents[2] / "ontology"
-LEXICON_DIR = ONTOLOGY_DIR / "lexicon"
+from kg.resources import lexicon as load_yaml  # noqa: F401  (the components read their data through it)
 
 if not Span.has_extension("kg"):
     Span.set_extension("kg", default=None)
 
 # Characters that end a clause: a name never runs across them.
 CLAUSE_BREAK = "。；！？，、：:;,!?\n\r\t（）()《》“”‘’\"「」【】[]"
-
-
-@functools.lru_cache(maxsize=None)
-def load_yaml(name: str) -> dict[str, Any]:
-    """Read one lexicon file of ``ontology/lexicon`` (cached: gazetteers load once)."""
-    path = LEXICON_DIR / name
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(path, "lexicon file is missing") from None
-    except yaml.YAMLError as exc:
-        raise InputError(path, f"not valid YAML ({exc.__class__.__name__})") from None
-    if not isinstance(data, dict):
-        raise InputError(path, "expected a mapping at the top level")
-    return data
 
 
 def make_span(doc: Doc, start: int, end: int, label: str, **fields: Any) -> Optional[Span]:
