@@ -6,6 +6,7 @@ end, so a failed build never leaves a half-written `build/`.
 """
 from __future__ import annotations
 
+import contextlib
 import csv
 import time
 from collections import Counter
@@ -42,22 +43,18 @@ class BuildSummary:
     seconds: dict[str, float] = field(default_factory=dict)  # stage -> wall time
 
 
-class StageTimer:
-    def __init__(self, summary: BuildSummary):
-        self.summary = summary
+def stage_timer(summary: BuildSummary):
+    """`with timed("extract"): ...` adds the block's wall time to summary.seconds["extract"]."""
 
-    def __call__(self, stage: str):
-        timer = self
+    @contextlib.contextmanager
+    def timed(stage: str):
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            summary.seconds[stage] = summary.seconds.get(stage, 0.0) + time.perf_counter() - started
 
-        class _Timing:
-            def __enter__(self):
-                self.started = time.perf_counter()
-
-            def __exit__(self, *exc):
-                elapsed = time.perf_counter() - self.started
-                timer.summary.seconds[stage] = timer.summary.seconds.get(stage, 0.0) + elapsed
-
-        return _Timing()
+    return timed
 
 
 def analyse(
@@ -74,7 +71,7 @@ def analyse(
     from kg.link import Lexicon, link, load_lexicon
 
     summary = summary or BuildSummary(out_dir=Path("."))
-    timed = StageTimer(summary)
+    timed = stage_timer(summary)
     with timed("ingest"):
         ingested = ingest_corpus(corpus_dir, manifest=manifest, use_manifest=use_manifest)
     summary.errors, summary.disagreements = ingested.errors, ingested.disagreements
@@ -131,7 +128,7 @@ def build(
 
     out_dir = Path(out_dir)
     summary = BuildSummary(out_dir=out_dir)
-    timed = StageTimer(summary)
+    timed = stage_timer(summary)
     corpus = analyse(corpus_dir, use_lexicon, manifest, use_manifest, progress, summary)
     if not corpus.documents:
         reasons = "; ".join(str(e) for e in summary.errors) or "no .txt, .docx, .pdf or .html files"
