@@ -31,7 +31,11 @@ import math
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
+from itertools import accumulate
 from typing import Iterable, Optional
+
+import numpy as np
 
 from kg.hierarchy import load_settings, period_relation, upper_documents
 from kg.indicators import dice, normalise_indicator
@@ -43,6 +47,7 @@ _BOOKMARK = re.compile(r"\[bookmark:[^\]]*\]")
 _QUOTED = re.compile(r"“([^“”\n]{2,24})”")
 _TITLED = re.compile(r"《([^《》\n]{2,60})》")
 _SPACE_QUOTES = re.compile(r"[\s“”\"'‘’「」]")
+_NON_SPACE = re.compile(r"\S+")
 
 
 # ---------------------------------------------------------------- passages ("units")
@@ -62,6 +67,18 @@ class Unit:
     targets: dict[str, str] = field(default_factory=dict)  # normalised indicator -> display
     starts: list[int] = field(default_factory=list)  # unit-text index where each piece starts
     retrospective: bool = False  # inside a review of past achievements
+    seed_tables: dict[int, dict[str, list[int]]] = field(default_factory=dict, repr=False)
+
+    @cached_property
+    def plain(self) -> str:
+        """The text without spaces and quotes, where a name is looked up."""
+        return _SPACE_QUOTES.sub("", self.text)
+
+    def seeds(self, seed: int) -> dict[str, list[int]]:
+        """The verbatim-reuse seed table of the text, built once per unit (it is compared with many)."""
+        if seed not in self.seed_tables:
+            self.seed_tables[seed] = seed_index(self.text, seed)
+        return self.seed_tables[seed]
 
     def doc_offset(self, index: int) -> int:
         """Document offset of a character index of ``text``."""
@@ -135,9 +152,10 @@ def measure_units(doc: Document, sections: list[Section], settings: Optional[dic
 def _stop_mask(text: str, stop_phrases: Iterable[str]) -> list[bool]:
     mask = [False] * len(text)
     for phrase in stop_phrases:
+        if phrase not in text:
+            continue
         for match in re.finditer(re.escape(phrase), text):
-            for i in range(match.start(), match.end()):
-                mask[i] = True
+            mask[match.start():match.end()] = [True] * (match.end() - match.start())
     return mask
 
 
@@ -145,18 +163,27 @@ def char_ngrams(text: str, sizes: Iterable[int], stop_phrases: Iterable[str] = (
     """Character n-grams inside runs of word characters, minus n-grams wholly inside a stop phrase."""
     counts: Counter = Counter()
     text = _BOOKMARK.sub(" ", text)
+    present = [phrase for phrase in stop_phrases if phrase in text]  # most words contain none
     for run in _WORD_RUN.finditer(text):
         word = run.group()
-        mask = _stop_mask(word, stop_phrases)
+        mask = _stop_mask(word, present) if present else None
+        if mask is not None and not any(mask):
+            mask = None
         for n in sizes:
-            for i in range(len(word) - n + 1):
-                if not all(mask[i:i + n]):
-                    counts[word[i:i + n]] += 1
+            if mask is None:
+                counts.update(word[i:i + n] for i in range(len(word) - n + 1))
+            else:
+                counts.update(word[i:i + n] for i in range(len(word) - n + 1) if not all(mask[i:i + n]))
     return counts
 
 
 class NgramIndex:
-    """TF-IDF vectors with an inverted index: candidates of a query without all-pairs scoring."""
+    """TF-IDF vectors with an inverted index: candidates of a query without all-pairs scoring.
+
+    The postings are one flat array per field (unit position, weight), grouped by n-gram, so a
+    query gathers the postings of its n-grams in one step. ``search`` adds the products per unit in
+    the order of the query's n-grams, exactly as a plain loop would (``numpy.bincount`` adds
+    sequentially), so cosines do not depend on how the index is laid out."""
 
     def __init__(self, units: list[Unit], corpus_units: list[Unit], settings: dict):
         sim = settings["similarity"]
@@ -168,12 +195,21 @@ class NgramIndex:
         total = max(1, len(corpus_units))
         self.idf = {g: math.log((1 + total) / (1 + n)) + 1.0 for g, n in df.items()}
         self.units = units
-        self.postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
         for unit in corpus_units:
             unit.vector = self.vectorise(grams[id(unit)])
+        postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
         for position, unit in enumerate(units):
             for gram, weight in unit.vector.items():
-                self.postings[gram].append((position, weight))
+                postings[gram].append((position, weight))
+        self.gram_ids = {gram: number for number, gram in enumerate(postings)}
+        hits = [hit for gram_hits in postings.values() for hit in gram_hits]
+        self._all = _Postings(
+            np.fromiter((h[0] for h in hits), dtype=np.int64, count=len(hits)),
+            np.fromiter((h[1] for h in hits), dtype=np.float64, count=len(hits)),
+            np.fromiter(accumulate((len(h) for h in postings.values()), initial=0), dtype=np.int64,
+                        count=len(postings) + 1))
+        self._restricted_key: Optional[frozenset[str]] = None
+        self._restricted_postings = self._all
 
     def vectorise(self, counts: Counter) -> dict[str, float]:
         vector = {g: (1 + math.log(c)) * self.idf.get(g, 1.0) for g, c in counts.items()}
@@ -181,29 +217,111 @@ class NgramIndex:
         return {g: w / norm for g, w in vector.items()}
 
     def search(self, vector: dict[str, float], allowed: Optional[set[str]] = None) -> dict[int, float]:
-        """Unit position -> cosine, for units of ``allowed`` documents sharing any n-gram."""
-        scores: dict[int, float] = defaultdict(float)
+        """Unit position -> cosine, for units of ``allowed`` documents sharing any n-gram
+        (in the order a unit is first reached, n-gram by n-gram)."""
+        postings = self._all if allowed is None else self._restricted(frozenset(allowed))
+        ids, weights = [], []
         for gram, weight in vector.items():
-            for position, other in self.postings.get(gram, ()):
-                scores[position] += weight * other
-        if allowed is not None:
-            return {p: s for p, s in scores.items() if self.units[p].doc_id in allowed}
-        return dict(scores)
+            number = self.gram_ids.get(gram)
+            if number is not None:
+                ids.append(number)
+                weights.append(weight)
+        if not ids:
+            return {}
+        numbers = np.array(ids, dtype=np.int64)
+        starts, ends = postings.offsets[numbers], postings.offsets[numbers + 1]
+        lengths = ends - starts
+        total = int(lengths.sum())
+        if not total:
+            return {}
+        # indices of every posting of the query's n-grams, n-gram after n-gram
+        shift = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
+        gathered = shift + np.arange(total)
+        positions = postings.positions[gathered]
+        products = np.repeat(np.array(weights, dtype=np.float64), lengths) * postings.weights[gathered]
+        sums = np.bincount(positions, weights=products, minlength=len(self.units))
+        reached, first = np.unique(positions, return_index=True)
+        order = reached[np.argsort(first, kind="stable")]
+        return dict(zip(order.tolist(), sums[order].tolist()))
+
+    def _restricted(self, allowed: frozenset[str]) -> "_Postings":
+        """The postings of ``allowed`` documents only, kept for the next measures with the same
+        upper documents (a lower document's measures come one after another)."""
+        if self._restricted_key != allowed:
+            keep = np.fromiter((unit.doc_id in allowed for unit in self.units), dtype=bool, count=len(self.units))
+            if keep.all():
+                postings = self._all
+            else:
+                kept = keep[self._all.positions]
+                counts = np.add.reduceat(kept.astype(np.int64), self._all.offsets[:-1]) if len(kept) else kept
+                # reduceat reads an empty group as one element: an n-gram always has postings here
+                postings = _Postings(self._all.positions[kept], self._all.weights[kept],
+                                     np.concatenate(([0], np.cumsum(counts))).astype(np.int64))
+            self._restricted_key, self._restricted_postings = allowed, postings
+        return self._restricted_postings
+
+
+@dataclass
+class _Postings:
+    positions: "np.ndarray"  # unit position of each posting, grouped by n-gram id
+    weights: "np.ndarray"  # the unit's TF-IDF weight of the n-gram
+    offsets: "np.ndarray"  # postings of n-gram id k: offsets[k]:offsets[k + 1]
+
+
+class NameFinder:
+    """Which passages of an index share a name with a measure: a name the passage has or its
+    text contains (as ``shared_names`` decides), looked up once per name across the corpus."""
+
+    def __init__(self, units: list[Unit]):
+        self.units = units
+        self.text = "\x00".join(unit.plain for unit in units)  # NUL never occurs in a name
+        self.starts = list(accumulate((len(u.plain) + 1 for u in units[:-1]), initial=0))
+        self.by_name: dict[str, set[int]] = defaultdict(set)
+        for position, unit in enumerate(units):
+            for key in unit.names:
+                self.by_name[key].add(position)
+        self.found: dict[str, frozenset[int]] = {}
+
+    def positions(self, key: str) -> frozenset[int]:
+        if key not in self.found:
+            hits = set(self.by_name.get(key, ()))
+            for match in re.finditer(re.escape(key), self.text):
+                hits.add(bisect.bisect_right(self.starts, match.start()) - 1)
+            if not key:
+                hits = set(range(len(self.units)))
+            self.found[key] = frozenset(hits)
+        return self.found[key]
+
+    def sharing(self, measure: Unit) -> set[int]:
+        """Positions of the passages with which ``shared_names(measure, passage)`` is not empty."""
+        hits: set[int] = set()
+        for key in measure.names:
+            hits |= self.positions(key)
+        return hits
 
 
 # ---------------------------------------------------------------- verbatim reuse
 
 def verbatim_spans(lower: str, upper: str, seed: int = 6, min_chars: int = 10,
-                   seeds: Optional[dict[str, list[int]]] = None) -> list[tuple[int, int, int, int]]:
+                   seeds: Optional[dict[str, list[int]]] = None,
+                   lower_seeds: Optional[dict[str, list[int]]] = None) -> list[tuple[int, int, int, int]]:
     """Maximal stretches of ``lower`` found verbatim in ``upper``: (lower_start, lower_end,
     upper_start, upper_end), non-overlapping in ``lower``. Exact seeds of ``seed`` characters
-    are extended to the right as far as both texts agree (passim-style seed-and-extend)."""
+    are extended to the right as far as both texts agree (passim-style seed-and-extend).
+    ``seeds`` / ``lower_seeds``: the texts' ``seed_index`` tables, when already built."""
     if seeds is None:
         seeds = seed_index(upper, seed)
+    if lower_seeds is None:
+        lower_seeds = seed_index(lower, seed)
+    # only positions of ``lower`` where a seed of ``upper`` starts can begin a stretch
+    starts = sorted(i for gram in lower_seeds.keys() & seeds.keys() for i in lower_seeds[gram])
     spans, i = [], 0
-    while i <= len(lower) - seed:
+    for start in starts:
+        if start < i:
+            continue  # inside the previous stretch
+        i = start
         best = None
-        for j in seeds.get(lower[i:i + seed], ()):
+        for j in seeds[lower[i:i + seed]]:
             k = seed
             while i + k < len(lower) and j + k < len(upper) and lower[i + k] == upper[j + k]:
                 k += 1
@@ -212,17 +330,15 @@ def verbatim_spans(lower: str, upper: str, seed: int = 6, min_chars: int = 10,
         if best and best[1] >= min_chars:
             spans.append((i, i + best[1], best[0], best[0] + best[1]))
             i += best[1]
-        else:
-            i += 1
     return spans
 
 
 def seed_index(text: str, seed: int) -> dict[str, list[int]]:
+    """Start offsets of every ``seed``-character stretch without whitespace."""
     index: dict[str, list[int]] = defaultdict(list)
-    for j in range(len(text) - seed + 1):
-        gram = text[j:j + seed]
-        if not any(ch.isspace() for ch in gram):
-            index[gram].append(j)
+    for run in _NON_SPACE.finditer(text):
+        for j in range(run.start(), run.end() - seed + 1):
+            index[text[j:j + seed]].append(j)
     return index
 
 
@@ -242,7 +358,11 @@ def evidence_spans(lower: Unit, upper: Unit, settings: dict) -> list[dict]:
     """Verbatim shared stretches as evidence records with offsets into each document's text."""
     reuse = settings["reuse"]
     evidence = []
-    for ls, le, us, ue in verbatim_spans(lower.text, upper.text, reuse["seed_chars"], reuse["min_chars"]):
+    seeds, lower_seeds = upper.seeds(reuse["seed_chars"]), lower.seeds(reuse["seed_chars"])
+    if lower_seeds.keys().isdisjoint(seeds.keys()):
+        return evidence  # no seed in common: nothing copied (most pairs)
+    for ls, le, us, ue in verbatim_spans(lower.text, upper.text, reuse["seed_chars"], reuse["min_chars"],
+                                         seeds, lower_seeds):
         for li, lower_start, lower_end in _piecewise(lower, ls, le):
             offset = us + (li - ls)
             for ui, upper_start, upper_end in _piecewise(upper, offset, offset + lower_end - lower_start):
@@ -259,9 +379,14 @@ def evidence_spans(lower: Unit, upper: Unit, settings: dict) -> list[dict]:
 def normalise_name(name: str, settings: Optional[dict] = None) -> str:
     """Quotes and spaces dropped, a generic trailing word (改革, 工程 ...) removed."""
     settings = settings or load_settings()
+    return _normalise_name(name, tuple(settings["names"]["generic_suffixes"]), settings["names"]["min_chars"])
+
+
+@lru_cache(maxsize=1 << 16)
+def _normalise_name(name: str, suffixes: tuple[str, ...], min_chars: int) -> str:
     name = _SPACE_QUOTES.sub("", name)
-    for suffix in sorted(settings["names"]["generic_suffixes"], key=len, reverse=True):
-        if name.endswith(suffix) and len(name) - len(suffix) >= settings["names"]["min_chars"]:
+    for suffix in sorted(suffixes, key=len, reverse=True):
+        if name.endswith(suffix) and len(name) - len(suffix) >= min_chars:
             return name[: -len(suffix)]
     return name
 
@@ -271,6 +396,9 @@ def _attach_names(units: list[Unit], mentions: list[Mention], settings: dict) ->
     by_doc: dict[str, list[Mention]] = defaultdict(list)
     for mention in mentions:
         by_doc[mention.doc_id].append(mention)
+    # mention numbers sorted by start, to pick a unit's mentions without scanning its whole document
+    by_start = {d: sorted(range(len(ms)), key=lambda n, ms=ms: ms[n].start) for d, ms in by_doc.items()}
+    starts = {d: [by_doc[d][n].start for n in order] for d, order in by_start.items()}
     for unit in units:
         names: dict[str, str] = {}
         for pattern in (_QUOTED, _TITLED):
@@ -278,9 +406,10 @@ def _attach_names(units: list[Unit], mentions: list[Mention], settings: dict) ->
                 names.setdefault(normalise_name(match.group(1), settings), match.group(1))
         unit.quoted = {normalise_name(m.group(1), settings) for m in _QUOTED.finditer(unit.text)}
         targets: dict[str, str] = {}
-        for mention in by_doc.get(unit.doc_id, ()):
-            if not unit.contains(mention.start):
-                continue
+        order, offsets = by_start.get(unit.doc_id, []), starts.get(unit.doc_id, [])
+        inside = sorted({order[n] for start, end in unit.pieces
+                         for n in range(bisect.bisect_left(offsets, start), bisect.bisect_left(offsets, end))})
+        for mention in (by_doc[unit.doc_id][n] for n in inside):  # in the mentions' own order
             if mention.type in ("program", "cited_document"):
                 label = mention.canonical or mention.text
                 names.setdefault(normalise_name(label, settings), label)
@@ -292,14 +421,16 @@ def _attach_names(units: list[Unit], mentions: list[Mention], settings: dict) ->
 
 def shared_names(lower: Unit, upper: Unit) -> list[str]:
     """Names of the lower measure the upper passage also names (as a name or in its text)."""
-    plain_upper = _SPACE_QUOTES.sub("", upper.text)
     return sorted({display for key, display in lower.names.items()
-                   if key in upper.names or key in plain_upper})
+                   if key in upper.names or key in upper.plain})
 
 
 def shared_targets(lower: Unit, upper: Unit, threshold: float) -> list[str]:
     return sorted({display for key, display in lower.targets.items()
-                   if any(dice(key, other) >= threshold for other in upper.targets)})
+                   if any(_dice(key, other) >= threshold for other in upper.targets)})
+
+
+_dice = lru_cache(maxsize=1 << 16)(dice)  # the same indicator pairs recur across measures
 
 
 def name_kinds(concepts: Iterable[Concept], settings: dict) -> dict[str, str]:
@@ -321,6 +452,14 @@ def _in_title(key: str, display: str, unit: Unit) -> bool:
     return key in title or _SPACE_QUOTES.sub("", display) in title
 
 
+@lru_cache(maxsize=8)
+def _thematic_rules(thematic: tuple[str, ...], patterns: tuple[str, ...], suffixes: tuple[str, ...],
+                    min_chars: int) -> tuple[frozenset[str], list[re.Pattern]]:
+    """Normalised routine names and compiled slogan patterns (the same for every pair)."""
+    return (frozenset(_normalise_name(n, suffixes, min_chars) for n in thematic),
+            [re.compile(p) for p in patterns])
+
+
 def specific_names(names: Iterable[str], lower: Unit, upper: Unit, kinds: dict[str, str],
                    settings: dict) -> list[str]:
     """The shared names (display forms of ``lower.names``) specific enough to make a pair direct.
@@ -329,13 +468,13 @@ def specific_names(names: Iterable[str], lower: Unit, upper: Unit, kinds: dict[s
     of a routine kind (short party-building institutions: 组织生活会) counts when both writers mark
     it as a name (quotes on both sides) or it is the topic of both passages (in both titles)."""
     rules = settings["names"]
-    thematic = {normalise_name(n, settings) for n in rules.get("thematic", [])}
-    patterns = [re.compile(p) for p in rules.get("thematic_patterns", [])]
+    thematic, patterns = _thematic_rules(tuple(rules.get("thematic", [])), tuple(rules.get("thematic_patterns", [])),
+                                         tuple(rules["generic_suffixes"]), rules["min_chars"])
     routine = set(rules.get("routine_kinds", []))
     keys = {display: key for key, display in lower.names.items()}
     chosen = []
     for display in names:
-        key = keys.get(display, normalise_name(display, settings))
+        key = keys[display] if display in keys else normalise_name(display, settings)
         if key in thematic or any(p.search(key) for p in patterns):
             continue
         if kinds.get(key) in routine and len(key) <= rules.get("routine_max_chars", 8) and not (
@@ -386,24 +525,26 @@ def align(corpus: Corpus, lower: Optional[str | list[str]] = None, upper: Option
     all_units = upper_units + [u for us in lower_units.values() for u in us]
     _attach_names(all_units, corpus.mentions, settings)
     index = NgramIndex(upper_units, all_units, settings)
+    finder = NameFinder(upper_units)
     kinds = name_kinds(corpus.concepts, settings)
     alignments = []
     for doc_id, uppers in plan.items():
         factors = {u: scoring["period_factor"][period_relation(metas[u], metas[doc_id].year)] for u in uppers}
         for measure in lower_units[doc_id]:
-            alignments.extend(_align_measure(measure, index, factors, scoring, settings, top_k, kinds))
+            alignments.extend(_align_measure(measure, index, factors, scoring, settings, top_k, kinds, finder))
     return alignments
 
 
 def _align_measure(measure: Unit, index: NgramIndex, factors: dict[str, float], scoring: dict,
-                   settings: dict, top_k: int, kinds: Optional[dict[str, str]] = None) -> list[Alignment]:
+                   settings: dict, top_k: int, kinds: Optional[dict[str, str]] = None,
+                   finder: Optional[NameFinder] = None) -> list[Alignment]:
     weights = scoring["weights"]
     cosines = index.search(measure.vector, set(factors))
     # the index's best candidates plus any passage sharing a name, then scored in detail
     candidates = set(sorted(cosines, key=cosines.get, reverse=True)[: settings["similarity"]["candidates"]])
     if measure.names or measure.targets:
-        candidates |= {p for p in cosines if shared_names(measure, index.units[p])
-                       or (measure.targets and index.units[p].targets)}
+        naming = (finder or NameFinder(index.units)).sharing(measure)
+        candidates |= {p for p in cosines if p in naming or (measure.targets and index.units[p].targets)}
     threshold = settings["continuity"]["indicator_similarity"]
     shared = {p: (shared_names(measure, index.units[p]), shared_targets(measure, index.units[p], threshold))
               for p in candidates}

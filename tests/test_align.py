@@ -185,3 +185,90 @@ def test_a_review_passage_is_direct_only_for_what_the_plan_does_not_share_ahead(
     rows = {a.upper_measure: a for a in huiji_alignments if a.lower_measure == "7" and a.upper_doc == PLAN}
     assert rows["三(一)3"].strength == "direct" and "满天星" in rows["三(一)3"].shared_programs
     assert "一(一)3(1)" in rows and rows["一(一)3(1)"].strength == "thematic"
+
+
+# ---------------------------------------------------------------- the fast paths agree with the plain definitions
+
+def _plain_verbatim_spans(lower, upper, seed, min_chars):
+    """The definition scanned position by position (what the seed-table shortcuts must reproduce)."""
+    spans, i = [], 0
+    while i <= len(lower) - seed:
+        best = None
+        for j in range(len(upper) - seed + 1):
+            gram = upper[j:j + seed]
+            if gram != lower[i:i + seed] or any(ch.isspace() for ch in gram):
+                continue
+            k = seed
+            while i + k < len(lower) and j + k < len(upper) and lower[i + k] == upper[j + k]:
+                k += 1
+            if best is None or k > best[1]:
+                best = (j, k)
+        if best and best[1] >= min_chars:
+            spans.append((i, i + best[1], best[0], best[0] + best[1]))
+            i += best[1]
+        else:
+            i += 1
+    return spans
+
+
+def test_verbatim_spans_match_the_position_by_position_definition(corpus):
+    from kg.align import alignable_units, measure_units, seed_index
+
+    measures = measure_units(corpus.document(HUIJI), corpus.sections[HUIJI])
+    passages = alignable_units(corpus.document(CENTRE), corpus.sections[CENTRE])
+    found = 0
+    for measure in measures[6:9]:  # measure 8 copies a title from the centre's item 19
+        for passage in passages:
+            expected = _plain_verbatim_spans(measure.text, passage.text, 6, 10)
+            assert verbatim_spans(measure.text, passage.text, 6, 10) == expected
+            assert verbatim_spans(measure.text, passage.text, 6, 10, seed_index(passage.text, 6),
+                                  seed_index(measure.text, 6)) == expected
+            found += len(expected)
+    assert found  # the district copies from the centre's plan
+    # seeds across whitespace are not seeds; a repeat inside a copied stretch starts no new one
+    assert verbatim_spans("甲乙 丙丁戊己", "甲乙 丙丁戊己", seed=3, min_chars=3) == [(3, 7, 3, 7)]
+    assert verbatim_spans("春风春风春风又绿", "春风春风春风又绿", seed=2, min_chars=2) == [(0, 8, 0, 8)]
+
+
+def test_index_search_equals_plain_cosines_in_reach_order(corpus):
+    from collections import defaultdict
+
+    from kg.align import NgramIndex, alignable_units, load_settings, measure_units
+
+    settings = load_settings()
+    uppers = [u for d in (PLAN, Y2016, CENTRE) for u in alignable_units(corpus.document(d), corpus.sections[d])]
+    lowers = measure_units(corpus.document(HUIJI), corpus.sections[HUIJI])
+    index = NgramIndex(uppers, uppers + lowers, settings)
+    for measure in lowers[::5]:
+        for allowed in (None, {PLAN}, {CENTRE, Y2016}):
+            plain = defaultdict(float)
+            for gram, weight in measure.vector.items():
+                for position, unit in enumerate(uppers):
+                    if gram in unit.vector and (allowed is None or unit.doc_id in allowed):
+                        plain[position] += weight * unit.vector[gram]
+            found = index.search(measure.vector, allowed)
+            assert list(found.items()) == list(plain.items())  # same floats, same order
+            assert found and all(uppers[p].doc_id in (allowed or {PLAN, Y2016, CENTRE}) for p in found)
+
+
+def test_name_finder_finds_exactly_the_passages_sharing_a_name(corpus):
+    from kg.align import NameFinder, _attach_names, alignable_units, load_settings, measure_units, shared_names
+
+    settings = load_settings()
+    uppers = [u for d in (PLAN, CENTRE) for u in alignable_units(corpus.document(d), corpus.sections[d])]
+    lowers = measure_units(corpus.document(HUIJI), corpus.sections[HUIJI])
+    _attach_names(uppers + lowers, corpus.mentions, settings)
+    finder = NameFinder(uppers)
+    named = [m for m in lowers if m.names]
+    assert named  # quoted names and 《titles》 even without the extract stage
+    for measure in named:
+        assert finder.sharing(measure) == {p for p, u in enumerate(uppers) if shared_names(measure, u)}
+
+
+def test_char_ngrams_drop_only_grams_inside_stop_phrases():
+    from kg.align import char_ngrams
+
+    grams = char_ngrams("加强双减工作", [2, 3], ["加强", "工作"])
+    assert "加强" not in grams and "工作" not in grams  # wholly inside a stop phrase
+    assert {"强双", "双减", "减工", "加强双", "减工作"} <= set(grams)
+    assert char_ngrams("双减，双减", [2]) == {"双减": 2}  # runs end at punctuation
