@@ -123,8 +123,7 @@ def build(
     progress: Optional[Callable[[int, int, Document], None]] = None,
 ) -> BuildSummary:
     """Build graph, store, tables, views and reports for a corpus folder into `out_dir`."""
-    from kg.graph import corpus_oxigraph_quads
-    from kg.store import write_graph_files, write_store
+    from kg.store import write_graph
 
     out_dir = Path(out_dir)
     summary = BuildSummary(out_dir=out_dir)
@@ -137,9 +136,7 @@ def build(
         with timed("tables"):
             write_tables(corpus, staging)
         with timed("graph"):
-            quads = corpus_oxigraph_quads(corpus)
-            summary.triples = write_graph_files(quads, staging)
-            write_store(quads, staging / "store")
+            summary.triples = write_graph(corpus, staging)  # graph.trig, graph.ttl, store/
         with timed("export"):
             from kg.export import export
 

@@ -7,7 +7,9 @@ OWL-Time for plan periods. Every IRI is minted by ``kg.namespace`` from ids and 
 so the same corpus always gives the same graph.
 
 ``to_oxigraph`` hands the dataset to pyoxigraph (sorted, for diff-stable files); kg.store
-serialises and persists it.
+serialises and persists it. The build skips the rdflib Dataset: ``corpus_graphs`` yields the
+same quads as Oxigraph named graphs, one document graph at a time, so memory does not grow
+with the corpus.
 """
 from __future__ import annotations
 
@@ -51,23 +53,60 @@ def build_graph(corpus: Corpus) -> Dataset:
 
 def corpus_quads(corpus: Corpus) -> Iterator[Quad]:
     """Every quad of the corpus graph (duplicates possible; the dataset keeps a set)."""
-    concepts = _ConceptIndex(corpus.concepts)
-    titles = {doc.meta.title: doc.doc_id for doc in corpus.documents if doc.meta.title}
-    by_doc: dict[str, list[Mention]] = defaultdict(list)
-    for mention in corpus.mentions:
-        by_doc[mention.doc_id].append(mention)
+    context = _CorpusContext(corpus)
     for doc in corpus.documents:
-        graph = graph_iri(doc.doc_id)
-        yield from _with_graph(_document_triples(doc), graph)
-        yield from _with_graph(_shared_resource_triples(doc), ENTITIES_GRAPH)
-        yield from _with_graph(_section_triples(doc.doc_id, corpus.sections.get(doc.doc_id, [])), graph)
-        for mention in by_doc.get(doc.doc_id, []):
-            yield from _mention_quads(doc, mention, concepts, titles)
+        yield from _with_graph(_document_graph_triples(doc, context), graph_iri(doc.doc_id))
+        yield from _document_shared_quads(doc, context)
+    yield from _corpus_shared_quads(context)
+
+
+class _CorpusContext:
+    """What the triples of one document need to know about the others (titles, concepts)."""
+
+    def __init__(self, corpus: Corpus):
+        self.corpus = corpus
+        self.concepts = _ConceptIndex(corpus.concepts)
+        self.titles = {doc.meta.title: doc.doc_id for doc in corpus.documents if doc.meta.title}
+        self.mentions: dict[str, list[Mention]] = defaultdict(list)
+        for mention in corpus.mentions:
+            self.mentions[mention.doc_id].append(mention)
+
+    def sections(self, doc: Document) -> list[Section]:
+        return self.corpus.sections.get(doc.doc_id, [])
+
+
+def _document_graph_triples(doc: Document, context: _CorpusContext) -> Iterator[tuple]:
+    """The triples of the document's own named graph."""
+    graph = graph_iri(doc.doc_id)
+    yield from _document_triples(doc)
+    yield from _section_triples(doc.doc_id, context.sections(doc))
+    for mention in context.mentions.get(doc.doc_id, []):
+        for s, p, o, g in _mention_quads(doc, mention, context.concepts, context.titles):
+            if g == graph:
+                yield s, p, o
+
+
+def _document_shared_quads(doc: Document, context: _CorpusContext) -> Iterator[Quad]:
+    """The quads a document adds to the shared graphs (entities, concepts it mentions)."""
+    graph = graph_iri(doc.doc_id)
+    yield from _with_graph(_shared_resource_triples(doc), ENTITIES_GRAPH)
+    for mention in context.mentions.get(doc.doc_id, []):
+        # only the body says which concepts a mention discovers: the annotation is not needed
+        _, body_triples, body_graph = _body(doc, mention, mention_iri(doc.doc_id, mention.start, mention.end,
+                                                                     mention.type), context.concepts, context.titles)
+        if body_graph != graph:
+            yield from _with_graph(body_triples, body_graph)
+
+
+def _corpus_shared_quads(context: _CorpusContext) -> Iterator[Quad]:
+    """Alignments and concept schemes: due once every document has registered its concepts."""
+    corpus = context.corpus
     cited = {(m.canonical or m.text).strip().strip(TITLE_BRACKETS) for m in corpus.mentions
              if m.type == "cited_document"}
     # alignments before the schemes: a shared program the linker never saw becomes a discovered concept
-    yield from _with_graph(_alignment_triples(corpus.alignments, concepts, cited, titles), ALIGNMENTS_GRAPH)
-    yield from _with_graph(_scheme_triples(concepts), CONCEPTS_GRAPH)
+    yield from _with_graph(_alignment_triples(corpus.alignments, context.concepts, cited, context.titles),
+                           ALIGNMENTS_GRAPH)
+    yield from _with_graph(_scheme_triples(context.concepts), CONCEPTS_GRAPH)
 
 
 def _with_graph(triples: Iterable[tuple], graph: URIRef) -> Iterator[Quad]:
@@ -484,15 +523,54 @@ def to_oxigraph(dataset: Dataset) -> list[ox.Quad]:
     return quads
 
 
-def corpus_oxigraph_quads(corpus: Corpus) -> list[ox.Quad]:
-    """The corpus graph as sorted, de-duplicated pyoxigraph quads, without an rdflib Dataset.
+def corpus_graphs(corpus: Corpus) -> CorpusGraphs:
+    """The corpus graph as Oxigraph named graphs, produced one at a time (see CorpusGraphs)."""
+    return CorpusGraphs(corpus)
 
-    What the build writes: the same quads as ``to_oxigraph(build_graph(corpus))`` at a
-    fraction of the time and memory, since no rdflib store indexes them first.
+
+class CorpusGraphs:
+    """The named graphs of the corpus, sorted and de-duplicated, without holding the corpus graph.
+
+    What the build writes: together they are ``to_oxigraph(build_graph(corpus))``, but only
+    one document graph lives in memory at a time. The shared graphs (entities, concepts,
+    alignments) are the only part that draws on every document; they are small and are
+    collected up front in ``shared``, so a writer knows them before any document graph.
     """
-    convert = _TermConverter()
-    quads = {ox.Quad(convert(s), convert(p), convert(o), convert(g)) for s, p, o, g in corpus_quads(corpus)}
-    return sorted(quads, key=lambda quad: (str(quad.graph_name), str(quad.subject), str(quad.predicate), str(quad.object)))
+
+    def __init__(self, corpus: Corpus):
+        self._context = _CorpusContext(corpus)
+        self._documents: dict[ox.NamedNode, list[Document]] = defaultdict(list)
+        for doc in corpus.documents:
+            self._documents[ox.NamedNode(graph_iri(doc.doc_id))].append(doc)
+        convert = _TermConverter()
+        shared: dict[ox.NamedNode, set[ox.Triple]] = defaultdict(set)
+        for doc in corpus.documents:
+            for s, p, o, g in _document_shared_quads(doc, self._context):
+                shared[convert(g)].add(ox.Triple(convert(s), convert(p), convert(o)))
+        for s, p, o, g in _corpus_shared_quads(self._context):
+            shared[convert(g)].add(ox.Triple(convert(s), convert(p), convert(o)))
+        self.shared: dict[ox.NamedNode, list[ox.Triple]] = {name: _sorted_triples(triples)
+                                                             for name, triples in shared.items()}
+
+    def names(self) -> list[ox.NamedNode]:
+        """Every graph name, in the order of the files: by IRI."""
+        return sorted({*self._documents, *self.shared}, key=str)
+
+    def __iter__(self) -> Iterator[tuple[ox.NamedNode, list[ox.Triple]]]:
+        for name in self.names():
+            if name not in self._documents:
+                yield name, self.shared[name]
+                continue
+            triples = set(self.shared.get(name, ()))
+            convert = _TermConverter()  # per graph: a corpus-wide IRI cache would grow with the corpus
+            for doc in self._documents[name]:
+                triples.update(ox.Triple(convert(s), convert(p), convert(o))
+                               for s, p, o in _document_graph_triples(doc, self._context))
+            yield name, _sorted_triples(triples)
+
+
+def _sorted_triples(triples: Iterable[ox.Triple]) -> list[ox.Triple]:
+    return sorted(triples, key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
 
 
 class _TermConverter:

@@ -15,6 +15,7 @@ import pyoxigraph as ox
 from rdflib import Dataset
 
 from kg.errors import InputError
+from kg.records import Corpus
 from kg.fileio import atomic_dir, atomic_path
 from kg.namespace import PREFIXES
 
@@ -46,6 +47,75 @@ def write_graph_files(dataset: Dataset | Iterable[ox.Quad], out_dir: Path | str)
     with atomic_path(out_dir / "graph.ttl") as tmp:
         tmp.write_bytes(ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES))
     return len(triples)
+
+
+# quads bulk-loaded at once: every bulk load writes and later merges its own files, so one
+# call per small graph is slow; a fixed batch keeps memory independent of the corpus size
+STORE_BATCH = 25_000
+
+
+def write_graph(corpus: Corpus, out_dir: Path | str) -> int:
+    """Write ``graph.trig``, ``graph.ttl`` and ``store/`` for a corpus, one named graph at a time.
+
+    Memory stays bounded by the largest document graph plus the shared graphs, whatever the
+    corpus size: each graph is serialised and appended to both files (prefixes once, at the
+    top), queued for the store (bulk-loaded STORE_BATCH quads at a time), then dropped.
+    The files are byte-stable: graphs in IRI order, triples sorted within each; graph.trig
+    is byte for byte ``serialize_trig(to_oxigraph(build_graph(corpus)))``. ``graph.ttl`` is
+    the union: a triple stated in a document graph and a shared graph is written once, with
+    the shared graph. Every output is staged beside its target and renamed on success only.
+    Returns the union's triple count.
+    """
+    from kg.graph import corpus_graphs
+
+    out_dir = Path(out_dir)
+    graphs = corpus_graphs(corpus)
+    in_shared = set().union(*graphs.shared.values())
+    in_union: set[ox.Triple] = set()  # shared triples already written to graph.ttl
+    count = 0
+    batch: list[ox.Quad] = []
+    with atomic_path(out_dir / "graph.trig") as trig_path, atomic_path(out_dir / "graph.ttl") as ttl_path, \
+            atomic_dir(out_dir / "store") as store_dir, trig_path.open("wb") as trig, ttl_path.open("wb") as ttl:
+        trig.write(_PREFIX_HEADER)
+        ttl.write(_PREFIX_HEADER)
+        store = ox.Store(str(store_dir))
+        for name, triples in graphs:
+            quads = [ox.Quad(t.subject, t.predicate, t.object, name) for t in triples]
+            trig.write(_without_prefixes(serialize_trig(quads)))
+            if name in graphs.shared:
+                union = [t for t in triples if t not in in_union]
+                in_union.update(union)
+            else:
+                union = [t for t in triples if t not in in_shared]
+            ttl.write(_without_prefixes(ox.serialize(union, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)))
+            count += len(union)
+            batch += quads
+            if len(batch) >= STORE_BATCH:
+                store.bulk_extend(batch)
+                batch = []
+        store.bulk_extend(batch)
+        store.optimize()
+        store.flush()
+        del store
+        gc.collect()  # release RocksDB's lock before the directory is renamed
+    return count
+
+
+def _prefix_header() -> bytes:
+    sample = ox.Triple(ox.NamedNode(f"{PREFIXES['rdf']}s"), ox.NamedNode(f"{PREFIXES['rdf']}p"),
+                       ox.NamedNode(f"{PREFIXES['rdf']}o"))
+    serialized = ox.serialize([sample], format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
+    return serialized[:len(serialized) - len(_without_prefixes(serialized))]
+
+
+def _without_prefixes(chunk: bytes) -> bytes:
+    """A chunk serialised with PREFIXES, minus its ``@prefix`` lines (written once, at the top)."""
+    while chunk.startswith(b"@prefix "):
+        chunk = chunk[chunk.index(b"\n") + 1:]
+    return chunk
+
+
+_PREFIX_HEADER = _prefix_header()
 
 
 def write_store(dataset: Dataset | Iterable[ox.Quad], store_dir: Path | str) -> Path:

@@ -107,7 +107,7 @@ def test_failed_build_leaves_previous_build_intact(tmp_path, corpus_dir, monkeyp
     def explode(corpus):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(kg.graph, "corpus_oxigraph_quads", explode)
+    monkeypatch.setattr(kg.graph, "corpus_graphs", explode)
     with pytest.raises(RuntimeError):
         build(corpus, out, views=False, reports=False)
     assert (out / "mentions.jsonl").read_bytes() == before

@@ -16,8 +16,8 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS
 
 from kg.namespace import (
-    ALIGNMENTS_GRAPH, CONCEPTS_GRAPH, KG, OA, ONTOLOGY_FILE, concept_iri, doc_iri, graph_iri, mention_iri,
-    section_iri,
+    ALIGNMENTS_GRAPH, CONCEPTS_GRAPH, ENTITIES_GRAPH, KG, OA, ONTOLOGY_FILE, concept_iri, doc_iri, graph_iri,
+    mention_iri, section_iri,
 )
 from kg.records import Alignment, Concept, Corpus, Document, DocumentMeta, Mention, Section
 
@@ -329,8 +329,54 @@ def test_cli_validate_exit_code_on_violation(tmp_path):
     assert "vague" in out.output and "violation" in out.output
 
 
-def test_build_path_quads_equal_the_dataset(loaded_corpus):
-    """The build writes quads straight from the records; they must be the Dataset's exactly."""
-    from kg.graph import build_graph, corpus_oxigraph_quads, to_oxigraph
+def test_build_writes_the_dataset_graph_by_graph(tmp_path, loaded_corpus):
+    """write_graph streams the real build's named graphs; files and store must hold the Dataset exactly."""
+    import pyoxigraph as ox
 
-    assert corpus_oxigraph_quads(loaded_corpus) == to_oxigraph(build_graph(loaded_corpus))
+    from kg.graph import build_graph, to_oxigraph
+    from kg.store import open_store, serialize_trig, write_graph
+
+    expected = to_oxigraph(build_graph(loaded_corpus))
+    count = write_graph(loaded_corpus, tmp_path)
+    # same bytes as serialising the whole sorted dataset at once: graphs in IRI order, prefixes once
+    trig = (tmp_path / "graph.trig").read_bytes()
+    assert trig == serialize_trig(expected)
+    assert set(ox.parse(path=str(tmp_path / "graph.trig"))) == set(expected)
+    union = {quad.triple for quad in expected}
+    stated = [quad.triple for quad in ox.parse(path=str(tmp_path / "graph.ttl"))]
+    assert len(stated) == len(set(stated)) == len(union) == count
+    assert set(stated) == union
+    reference = ox.Store()  # the store writes decimals canonically ("0.0" -> "0"): compare like with like
+    reference.extend(expected)
+    assert set(open_store(tmp_path / "store")) == set(reference)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["graph.trig", "graph.ttl", "store"]
+
+
+def test_graphs_come_one_at_a_time_in_iri_order(loaded_corpus):
+    from kg.graph import corpus_graphs
+
+    graphs = corpus_graphs(loaded_corpus)
+    names = [name for name, _ in graphs]
+    assert names == sorted(names, key=str) == graphs.names()
+    documents = {str(graph_iri(doc.doc_id)) for doc in loaded_corpus.documents}
+    assert {name.value for name in names} == documents | {str(g) for g in (ALIGNMENTS_GRAPH, CONCEPTS_GRAPH,
+                                                                           ENTITIES_GRAPH)}
+    assert {name.value for name in graphs.shared} == {str(ALIGNMENTS_GRAPH), str(CONCEPTS_GRAPH),
+                                                      str(ENTITIES_GRAPH)}
+
+
+def test_union_file_states_a_triple_of_two_graphs_once(tmp_path):
+    """A document that is the parent of another is described in its own graph and in the entities graph."""
+    import pyoxigraph as ox
+
+    from kg.store import write_graph
+
+    corpus = synthetic_corpus()
+    corpus.documents[0].meta.parent = corpus.documents[1].doc_id
+    count = write_graph(corpus, tmp_path)
+    both = ox.Triple(ox.NamedNode(doc_iri(CITY)), ox.NamedNode(KG.docId), ox.Literal(CITY))
+    graphs = {quad.graph_name.value for quad in ox.parse(path=str(tmp_path / "graph.trig")) if quad.triple == both}
+    assert graphs == {str(graph_iri(CITY)), str(ENTITIES_GRAPH)}
+    stated = [quad.triple for quad in ox.parse(path=str(tmp_path / "graph.ttl"))]
+    assert stated.count(both) == 1
+    assert len(stated) == len(set(stated)) == count
