@@ -16,7 +16,7 @@ from typing import Callable, Optional
 
 from kg.errors import InputError
 from kg.fileio import atomic_dir, read_jsonl, write_csv, write_jsonl, write_text
-from kg.ingest import Disagreement, ingest_corpus, manifest_overrides
+from kg.ingest import Disagreement, ingest_corpus
 from kg.records import (
     Alignment, Concept, Corpus, Document, DocumentMeta, Mention, Section, Segment,
 )
@@ -92,8 +92,7 @@ def analyse(
         # without the curated lexicon, concepts come from discovery alone
         corpus.mentions, corpus.concepts = link(mentions, load_lexicon() if use_lexicon else Lexicon(), corpus=corpus)
     with timed("align"):
-        overrides = manifest_overrides(corpus_dir, manifest) if use_manifest else {}
-        corpus.alignments = align(corpus, overrides=overrides)
+        corpus.alignments = align(corpus, overrides=ingested.upper_overrides)
     return corpus
 
 

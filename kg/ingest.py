@@ -42,6 +42,9 @@ class IngestResult:
     documents: list[Document] = field(default_factory=list)
     errors: list[InputError] = field(default_factory=list)
     disagreements: list[Disagreement] = field(default_factory=list)
+    # doc_id -> upper-level doc ids declared in the manifest (`upper:`); an empty list is an
+    # override too: the document has no upper-level documents
+    upper_overrides: dict[str, list[str]] = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------- reading
@@ -571,7 +574,8 @@ def ingest_corpus(
     if manifest_path and not manifest_path.exists():
         raise InputError(manifest_path, "manifest not found")
     declared = read_manifest(manifest_path) if manifest_path else {}
-    result = IngestResult()
+    result = IngestResult(upper_overrides={
+        doc_id: list(entry["upper"]) for doc_id, entry in declared.items() if "upper" in entry})
     for path in source_files(corpus_dir):
         try:
             documents = ingest_file(path)
@@ -586,16 +590,3 @@ def ingest_corpus(
             result.documents.append(document)
     return result
 
-
-def manifest_overrides(corpus_dir: Path | str, manifest: Optional[Path | str] = None) -> dict[str, list[str]]:
-    """doc_id -> upper-level doc ids declared in the manifest (`upper:`), for the alignment hierarchy."""
-    corpus_dir = Path(corpus_dir)
-    manifest_path = Path(manifest) if manifest else find_manifest(corpus_dir)
-    if not manifest_path:
-        return {}
-    # an empty list is an override too: the document has no upper-level documents
-    return {doc_id: list(entry["upper"] or []) for doc_id, entry in read_manifest(manifest_path).items()
-            if "upper" in entry}
-
-
-META_FIELD_NAMES = [f.name for f in fields(DocumentMeta)]
