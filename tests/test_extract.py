@@ -115,6 +115,44 @@ def test_pipeline_without_lexicon_still_finds_quoted_programs(nlp_no_lexicon):
     ("创建美育示范县。", "place", set()),
     ("《郑州都市区中小学布局规划》", "place", set()),
     ("与新疆哈密对口帮扶。", "place", {"新疆", "哈密"}),
+    # --- rules from the 2024 plans (000, the anonymised compilation 004) ---
+    # a heading that opens with a verb names what follows the verb
+    ("（三）深化教育集团化改革\n", "program", {"教育集团化改革"}),
+    # a classifier opening a word is no count (项目化); a count inside the words ends the prefix
+    ("遴选项目化学习示范校20所。", "program", {"项目化学习示范校"}),
+    ("在幼儿园培育52个科学保教示范项目。", "program", {"科学保教示范项目"}),
+    ("制定完善2026年体育中考考试项目规则。", "program", set()),
+    # construction work on a building is no programme; 工程师 is no 工程
+    ("市十一中学逸夫楼西综合楼加固续建项目竣工投用。", "program", set()),
+    ("加快南方科技大学卓越工程师学院发展。", "program", set()),
+    # name-internal verbs and verb phrases joined by 与 stay in the name
+    ("开展学习型社会建设促进行动。", "program", {"学习型社会建设促进行动"}),
+    ("推进中小学名师素质提升专项行动。", "program", {"中小学名师素质提升专项行动"}),
+    ("实施义务教育薄弱环节改善与能力提升项目。", "program", {"义务教育薄弱环节改善与能力提升项目"}),
+    ("完善招生考试制度。", "program", set()),
+    # one quoted character is a watchword; the bureau running a programme is not in its name
+    ("在“融”字上下功夫，在“转”字上创实效。", "program", set()),
+    ("组织开展郑州市教育局家校社共育工程项目成果展示活动。", "program", {"家校社共育工程"}),
+    ("依托中心教研组，联合技能工作室。", "program", set()),
+    # festivals and publicity weeks; the ordinal before them is not part of the name
+    ("组织开展第27届全国推广普通话宣传周。", "program", {"全国推广普通话宣传周"}),
+    ("举办第三十五届全市中小学生艺术节。", "program", {"中小学生艺术节"}),
+    # anonymised names are real names with the place masked: XX理工大学 is a university, XX市 a place
+    ("推动XX理工大学加快设立。", "organization", {"XX理工大学"}),
+    ("增强XX市教育发展基金会的公益力量。", "organization", {"XX市教育发展基金会"}),
+    ("增强XX市教育发展基金会的公益力量。", "place", {"XX市"}),
+    ("评选认定XX市中等职业学校“双师型”名师工作室10个。", "organization", set()),
+    ("出台《XX市严重不良行为未成年人入读专门教育学校管理办法》。", "organization", set()),
+    # a place plus 大学 is a university; short-form schools of the city; bureaus named by remit
+    ("支持北京大学建设。", "organization", {"北京大学"}),
+    ("市二中学生宿舍楼、市第四职业中学综合楼、市实验小学新建综合教学楼开工。", "organization",
+     {"市二中", "市第四职业中学", "市实验小学"}),
+    ("统筹全市重点中学和市区中小学。", "organization", set()),
+    ("与市场监督管理局等相关局委紧密配合。", "organization", {"市场监督管理局"}),
+    ("配合市教育局和关工委做好郑州市教育局“百校万家”项目。", "organization", {"市教育局", "关工委", "郑州市教育局"}),
+    # a county name that would start inside a word is no place
+    ("助力乡村振兴和县域特色经济发展。", "place", set()),
+    ("提高XX区域教育数字化发展影响力，推进XX市中小学规范汉字书写。", "place", {"XX市"}),
 ])
 def test_crafted_cases(nlp, text, mention_type, expected):
     assert texts(crafted(text, nlp), mention_type) == expected

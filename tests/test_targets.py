@@ -15,6 +15,7 @@ def only(text: str, **context) -> dict:
 
 ANNUAL = {"doc_year": 2023, "period": (2023, 2023)}
 PLAN = {"doc_year": 2021, "period": (2021, 2025)}
+ANNUAL_2024 = {"doc_year": 2024, "period": (2024, 2024)}
 
 # text, context, expected fields (indicator: a word it must contain)
 CASES = [
@@ -41,6 +42,20 @@ CASES = [
     ("到2023年，力争实现全市儿童青少年总体近视率在2018年的基础上每年降低1个百分点以上。", PLAN,
      dict(indicator="近视率", value="1", unit="个百分点", comparator=">=", year=2023)),
     ("三年内保证市区学校每个年级配备2名艺术教师。", PLAN, dict(value="2", unit="名", year=2023)),
+    # 2024 annual plans (000 and the anonymised compilation 004)
+    ("学前三年毛入园率达到94.5%以上。", ANNUAL_2024,
+     dict(indicator="学前三年毛入园率", value="94.5", unit="%", comparator=">=", kind="target", year=2024)),
+    ("创建智慧校园160所。", ANNUAL_2024, dict(indicator="智慧校园", value="160", unit="所", comparator="=")),
+    ("评选市级骨干教师700-800人。", ANNUAL_2024, dict(indicator="骨干教师", value="700-800", unit="人")),
+    ("面向社会人员免费开展职业技能培训2万人以上。", ANNUAL_2024,
+     dict(indicator="职业技能培训", value="2", unit="万人", comparator=">=")),
+    ("全年教育经费投入达到294.4亿元。", ANNUAL_2024, dict(indicator="教育经费投入", value="294.4", unit="亿元")),
+    ("民办义务教育在校生规模占比不超过5%。", ANNUAL_2024, dict(value="5", unit="%", comparator="<=")),
+    # a Chinese-numeral count after a frequency cue (每月, 每半年)
+    ("通过“XX市家庭教育指导服务驿站”每月开展一次家庭教育集中宣讲。", ANNUAL_2024,
+     dict(indicator="家庭教育集中宣讲", value="1", unit="次", comparator="=", source="targets:chinese-numeral")),
+    ("每半年研究部署一次文明创建工作。", ANNUAL_2024,
+     dict(indicator="文明创建", value="1", unit="次", source="targets:chinese-numeral")),
 ]
 
 

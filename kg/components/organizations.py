@@ -15,6 +15,7 @@ from kg.components.places import gazetteer as place_gazetteer
 
 MAX_NAME_CHARS = 20
 NAME_CHAR = re.compile(r"[\u4e00-\u9fff0-9A-Za-z·]")
+TITLE = re.compile(r"《[^《》\n]*》")
 
 
 @functools.lru_cache(maxsize=1)
@@ -68,6 +69,10 @@ def _name_start(text: str, context_start: int, context: str, suffix_start: int, 
             return start
     if remit:
         start = _after_boundary(context_start, context)
+        # 与 joins words inside a remit (终身教育与学习型城市…委员会), so it is no boundary word —
+        # except as the first word of the clause (…，与市场监督管理局等配合)
+        if text[start:start + 1] in _config()["clause_opening_joiners"]:
+            start += 1
         inner = suffix_pattern().search(text[start:suffix_start])
         return start if inner is None else None
     return None
@@ -111,6 +116,7 @@ def find_organizations(text: str) -> list[tuple[int, int, str, str]]:
     """(start, end, type, rule) of organization names; the longest name wins where they overlap."""
     config = _config()
     found: list[tuple[int, int, str, str]] = [(s, e, t, "known-body") for s, e, t in known_bodies().finditer(text)]
+    titles = [m.span() for m in TITLE.finditer(text)]
     remit = set(config["remit_suffixes"])
     for match in suffix_pattern().finditer(text):
         suffix, end = match.group(0), match.end()
@@ -123,14 +129,28 @@ def find_organizations(text: str) -> list[tuple[int, int, str, str]]:
         core = text[start:match.start()]
         core = _strip_leading_names(core)
         if not core and suffix not in ("教育局", "教育厅", "人民政府", "政府", "日报", "晚报", "新闻广播",
-                                       "教育广播", "电视台"):
+                                       "教育广播", "电视台", "大学"):
             continue
         if core and _is_generic(core):
             continue
         if end - start < len(suffix) + 2:
             continue
         found.append((start, end, config["suffixes"][suffix], "suffix"))
-    return _longest(found)
+    found += short_form_schools(text)
+    # 《XX市…专门教育学校管理办法》 names a document, not the school
+    return _longest([f for f in found if not any(a < f[0] and f[1] < b for a, b in titles)])
+
+
+def short_form_schools(text: str) -> list[tuple[int, int, str, str]]:
+    """Schools named by the city's short form: 市二中, 市十一中学, 市荀子中学."""
+    config = _config()
+    found = []
+    for match in re.finditer(config["short_school"], text):
+        name = match.group("name")
+        if name and re.search(config["short_school_reject"], name):
+            continue
+        found.append((match.start(), match.end(), "school", "short-school"))
+    return found
 
 
 def _longest(candidates: list[tuple[int, int, str, str]]) -> list[tuple[int, int, str, str]]:

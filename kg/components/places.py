@@ -74,6 +74,9 @@ def gazetteer() -> Gazetteer:
         entries.setdefault(name, Place(name, "region"))
     for name in config.get("foreign", []):
         entries.setdefault(name, Place(name, "foreign"))
+    masked = config.get("anonymised", {})
+    for word, level in masked.get("levels", {}).items():
+        entries.setdefault(masked["mask"] + word, Place(masked["mask"] + word, level))
     return Gazetteer(entries)
 
 
@@ -93,8 +96,31 @@ def find_places(text: str) -> list[tuple[int, int, Place]]:
             continue
         if end - start == 2 and place.level in ("district", "county") and IDEOGRAPH.match(text[start - 1:start]):
             continue  # 范县 in 示范县, 新县 in 创新县: a two-character county inside a word
+        if place.name.startswith(_mask()) and _splits_a_word(text, end):
+            continue  # XX区域, XX市场: the administrative word starts another word
+        if place.level in ("district", "county") and _splits_a_word(text, start):
+            continue  # 兴和县 in 振兴和县域: the name would begin inside a word
         found.append((start, end, place))
     return found
+
+
+def _mask() -> str:
+    return load_yaml("places.yaml").get("anonymised", {}).get("mask") or "\0"
+
+
+def _splits_a_word(text: str, start: int, reach: int = 4) -> bool:
+    """Whether a word of the running text spans ``start`` (jieba segmentation of the stretch around it)."""
+    if not IDEOGRAPH.match(text[start - 1:start]):
+        return False
+    from kg.components import _jieba
+
+    left = max(0, start - reach)
+    offset = left
+    for token in _jieba().cut(text[left:start + reach], HMM=False):
+        if offset < start < offset + len(token):
+            return True
+        offset += len(token)
+    return False
 
 
 @Language.factory("kg_places")

@@ -63,7 +63,7 @@ def quoted_programs(text: str) -> list[tuple[int, int, Optional[str], str]]:
     for match in QUOTE.finditer(text):
         inner = match.group(1).strip()
         separators = len(re.findall(r"[、，,；]", inner))
-        if not inner or separators > reject["max_separators"] or len(inner) > reject["max_chars"]:
+        if len(inner) < reject["min_chars"] or separators > reject["max_separators"] or len(inner) > reject["max_chars"]:
             continue
         if any(p.search(inner) for p in patterns) or _is_slogan(inner):
             continue
@@ -98,10 +98,26 @@ def _left_boundary(text: str, head_start: int) -> int:
     window_open = start == limit and start > 0 and re.match(NAME_CHARS, text[start - 1])
     window = text[start:head_start]
     best = after_last_boundary(window, config["left_boundaries"])
-    # a verb right before the head belongs to the name (素质提升工程, 教师支持计划): look further left
-    final_verb = next((v for v in config["name_final_verbs"] if best == len(window) and window.endswith(v)), None)
-    if final_verb:
-        best = after_last_boundary(window[: -len(final_verb)], config["left_boundaries"])
+    # a verb right before the core belongs to the name (素质提升工程, 学习型社会建设促进行动,
+    # 名师素质提升专项行动): while what is left is too short to be a name, look further left
+    # … and so does a joiner between two such verb phrases (薄弱环节改善与能力提升项目)
+    verbs = sorted(config["name_final_verbs"], key=len, reverse=True)
+    while True:
+        final_verb = next((v for v in verbs if window[:best].endswith(v)), None)
+        joined = next((j for j in config["phrase_joiners"] if window[:best].endswith(j)), None)
+        if joined and len(window) - best >= config["min_core_chars"]:
+            final_verb = next((v for v in verbs if window[:best - len(joined)].endswith(v)), None)
+            cut = best - len(joined) - len(final_verb) if final_verb else None
+        elif final_verb and len(window) - best < config["min_core_chars"]:
+            cut = best - len(final_verb)
+        else:
+            break
+        if cut is None:
+            break
+        further = after_last_boundary(window[:cut], config["left_boundaries"])
+        if len(re.findall(r"[\u4e00-\u9fff]", window[further:cut])) < 2:
+            break  # nothing of a name before the verb: it introduces the name (完善督导制度)
+        best = further
     if best == 0 and window_open:
         return -1  # no boundary within reach: the name would be cut in the middle of a word
     return start + best
@@ -126,6 +142,10 @@ def _heading_name_start(text: str, head_end: int) -> Optional[int]:
     line_start = text.rfind("\n", 0, head_end) + 1
     lead = re.match(_config()["heading_lead"], text[line_start:head_end])
     start = line_start + lead.end()
+    # a heading that opens with a verb (深化教育集团化改革, 持续推进…) names what follows it
+    verbs = sorted((w for w in _config()["left_boundaries"] if len(w) > 1), key=len, reverse=True)
+    while (verb := next((v for v in verbs if text.startswith(v, start)), None)) and start + len(verb) < head_end:
+        start += len(verb)
     name = text[start:head_end]
     if len(name) > _config()["max_heading_name_chars"] or not re.fullmatch(NAME_CHARS + "+", name) \
             or re.search(_config()["heading_reject"], name):
@@ -148,6 +168,30 @@ def _among_many_arrangements(text: str, start: int, end: int) -> bool:
     return len(re.findall(alternation(dense["words"]), passage)) - 1 > dense["max_others"]
 
 
+def _after_counts(text: str, start: int, head_start: int) -> int:
+    """Where a name begins once the counts before it are dropped (40个…工作室, 第二批…示范校,
+    幼儿园培育52个…示范项目); a classifier opening a word stays (项目化学习示范校)."""
+    config = _config()
+    inner = None
+    for inner in re.finditer(config["inner_count"], text[start:head_start]):
+        pass
+    if inner is not None and head_start - (start + inner.end()) >= config["min_core_chars"]:
+        start += inner.end()
+    lead = re.match(config["leading_count"], text[start:head_start])
+    if lead is None:
+        return start
+    rest = text[start + lead.end():head_start]
+    if lead.end() == 1 and rest and _first_word(text[start:head_start]) != text[start]:
+        return start  # 项 opens 项目化: not a classifier
+    return start + lead.end()
+
+
+def _first_word(phrase: str) -> str:
+    from kg.components import _jieba
+
+    return next(iter(_jieba().cut(phrase, HMM=False)), "")
+
+
 def head_noun_programs(text: str) -> list[tuple[int, int, Optional[str], str]]:
     """(start, end, kind, rule) of names ending in a head noun (工程, 计划, 制度 …)."""
     found = []
@@ -159,10 +203,13 @@ def head_noun_programs(text: str) -> list[tuple[int, int, Optional[str], str]]:
             start = _left_boundary(text, match.start())
         if start < 0:
             continue
-        lead = re.match(_config()["leading_count"], text[start:match.start()])
-        if lead:
-            start += lead.end()
+        start = _after_counts(text, start, match.start())
+        owner = re.search(_config()["owner_words"], text[start:match.start()])
+        if owner and match.start() - (start + owner.end()) >= _config()["min_core_chars"]:
+            start += owner.end()  # 郑州市教育局家校社共育工程: the bureau runs it, the name follows
         core = text[start:match.start()]
+        if re.search(_config()["object_words"], core) and match.group(0) in _config()["object_averse_heads"]:
+            continue  # 综合楼加固续建项目: a building site, not an initiative
         if any(core.endswith(w) for w in _config()["generic_core_endings"]):
             continue
         if len(core) < _config()["min_core_chars"] or _is_generic(core) or re.fullmatch(r"[\d.]+", core):
