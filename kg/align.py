@@ -499,6 +499,8 @@ def align(corpus: Corpus, lower: Optional[str | list[str]] = None, upper: Option
 
     ``lower`` / ``upper`` restrict the documents (a doc id or a list); given both, they are compared
     even when the hierarchy would not place one above the other (horizontal comparison).
+    ``overrides`` (doc id -> upper doc ids) replace the derived hierarchy for those documents;
+    by default the manifest's, carried in ``corpus.upper_overrides``.
     ``options`` override entries of the ``scoring`` settings (e.g. ``local_only_below=0.1``).
     """
     settings = settings or load_settings()
@@ -512,7 +514,8 @@ def align(corpus: Corpus, lower: Optional[str | list[str]] = None, upper: Option
         if forced_upper is not None and lower is not None:
             uppers = [u for u in upper_documents(metas.values(), metas[doc_id], {doc_id: forced_upper}, settings)]
         else:
-            uppers = upper_documents(metas.values(), metas[doc_id], overrides, settings)
+            uppers = upper_documents(metas.values(), metas[doc_id],
+                                     corpus.upper_overrides if overrides is None else overrides, settings)
             if forced_upper is not None:
                 uppers = [u for u in uppers if u in forced_upper]
         if uppers:

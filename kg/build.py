@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import json
 import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field, fields
@@ -15,7 +16,8 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from kg.errors import InputError
-from kg.fileio import atomic_dir, read_jsonl, write_csv, write_jsonl, write_text
+from kg.fileio import atomic_dir, read_jsonl, write_csv, write_json, write_jsonl, write_text
+from kg.hierarchy import hierarchy
 from kg.ingest import Disagreement, ingest_corpus
 from kg.records import (
     Alignment, Concept, Corpus, Document, DocumentMeta, Mention, Section, Segment,
@@ -75,7 +77,7 @@ def analyse(
     with timed("ingest"):
         ingested = ingest_corpus(corpus_dir, manifest=manifest, use_manifest=use_manifest)
     summary.errors, summary.disagreements = ingested.errors, ingested.disagreements
-    corpus = Corpus(documents=ingested.documents)
+    corpus = Corpus(documents=ingested.documents, upper_overrides=ingested.upper_overrides)
     with timed("extract"):
         nlp = make_pipeline(use_lexicon=use_lexicon)
     mentions: list[Mention] = []
@@ -92,7 +94,7 @@ def analyse(
         # without the curated lexicon, concepts come from discovery alone
         corpus.mentions, corpus.concepts = link(mentions, load_lexicon() if use_lexicon else Lexicon(), corpus=corpus)
     with timed("align"):
-        corpus.alignments = align(corpus, overrides=ingested.upper_overrides)
+        corpus.alignments = align(corpus)
     return corpus
 
 
@@ -109,6 +111,10 @@ def write_tables(corpus: Corpus, out_dir: Path) -> None:
     write_jsonl(out_dir / "mentions.jsonl", (m.to_json() for m in corpus.mentions))
     write_jsonl(out_dir / "concepts.jsonl", (asdict(c) for c in corpus.concepts))
     write_jsonl(out_dir / "alignments.jsonl", (a.to_json() for a in corpus.alignments))
+    write_json(out_dir / "hierarchy.json", {
+        "upper": hierarchy([d.meta for d in corpus.documents], corpus.upper_overrides),
+        "manifest_overrides": corpus.upper_overrides,
+    })
 
 
 def build(
@@ -192,6 +198,9 @@ def load_corpus(build_dir: Path | str) -> Corpus:
         corpus.sections.setdefault(row["doc_id"], []).append(Section(**row))
     corpus.mentions = [Mention.from_json(row) for row in read_jsonl(build_dir / "mentions.jsonl")]
     corpus.concepts = [Concept(**row) for row in read_jsonl(build_dir / "concepts.jsonl")]
+    layers = build_dir / "hierarchy.json"
+    if layers.exists():
+        corpus.upper_overrides = json.loads(layers.read_text(encoding="utf-8"))["manifest_overrides"]
     alignments = build_dir / "alignments.jsonl"
     if alignments.exists():
         names = {f.name for f in fields(Alignment)}

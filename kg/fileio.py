@@ -61,6 +61,10 @@ def write_text(target: Path | str, text: str) -> None:
         tmp.write_text(text, encoding="utf-8")
 
 
+def write_json(target: Path | str, data: Any) -> None:
+    write_text(target, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
 def write_jsonl(target: Path | str, rows: Iterable[dict[str, Any]]) -> None:
     with atomic_path(target) as tmp, tmp.open("w", encoding="utf-8") as out:
         for row in rows:

@@ -172,6 +172,8 @@ class Corpus:
     mentions: list[Mention] = field(default_factory=list)
     concepts: list[Concept] = field(default_factory=list)
     alignments: list[Alignment] = field(default_factory=list)
+    # doc_id -> upper-level doc ids declared in the manifest; overrides the derived hierarchy
+    upper_overrides: dict[str, list[str]] = field(default_factory=dict)
 
     def document(self, doc_id: str) -> Document:
         for doc in self.documents:

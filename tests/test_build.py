@@ -156,3 +156,14 @@ def test_manifest_upper_override_wins(tmp_path, corpus_dir):
     overridden = analyse(corpus)
     pairs = {(a.lower_doc, a.upper_doc) for a in overridden.alignments if not a.local_only}
     assert pairs == {(centre, huiji)}
+
+    # the build keeps the overrides, so `kg align` re-runs on the same hierarchy
+    from kg.align import align
+
+    out = tmp_path / "build"
+    build(corpus, out, views=False, reports=False)
+    hierarchy = json.loads((out / "hierarchy.json").read_text(encoding="utf-8"))
+    assert hierarchy["upper"] == {centre: [huiji]}
+    reloaded = load_corpus(out)
+    assert reloaded.upper_overrides == {centre: [huiji], huiji: []}
+    assert {(a.lower_doc, a.upper_doc) for a in align(reloaded) if not a.local_only} == pairs
