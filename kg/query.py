@@ -26,6 +26,8 @@ from typing import Any, Mapping
 
 import pyoxigraph as ox
 
+from urllib.parse import unquote
+
 from kg.errors import InputError
 from kg.namespace import PREFIXES, QUERIES_DIR
 
@@ -311,5 +313,7 @@ def graph_stats(build_dir: Path | str) -> QueryResult:
     for scheme, n in run_query(build_dir, CONCEPTS_BY_SCHEME, store=store).rows:
         rows.append([f"concepts: {scheme.rsplit('#', 1)[-1]}", n])
     for graph, n in run_query(build_dir, QUADS_BY_GRAPH, store=store).rows:
-        rows.append([f"graph: {graph}", n])
+        # short names: the document id for a document's graph, the last path step otherwise
+        name = graph.removesuffix("/graph").rsplit("/doc/", 1)[-1] if "/doc/" in graph else graph.rsplit("/", 1)[-1]
+        rows.append([f"graph: {unquote(name)}", n])
     return QueryResult("select", ["statistic", "count"], rows)
