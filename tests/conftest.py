@@ -29,6 +29,18 @@ def documents(ingested):
 
 
 @pytest.fixture(scope="session")
+def structured_corpus(documents):
+    """The bundled corpus ingested and structured, with no mentions (stages after structure absent)."""
+    from kg.records import Corpus
+    from kg.structure import parse_structure
+
+    corpus = Corpus(documents=list(documents.values()))
+    for doc in corpus.documents:
+        corpus.sections[doc.doc_id] = parse_structure(doc)
+    return corpus
+
+
+@pytest.fixture(scope="session")
 def built_corpus(tmp_path_factory) -> Path:
     """A full `kg build` of the bundled corpus; returns the build directory."""
     from kg.build import build

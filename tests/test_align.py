@@ -11,13 +11,9 @@ HUIJI, PLAN, Y2016, CENTRE = "001_56320e920f24c20a", "002_37f57ac8b3229a3d", "00
 
 
 @pytest.fixture(scope="module")
-def corpus(documents):
-    from kg.structure import parse_structure
-
-    result = Corpus(documents=list(documents.values()))
-    for doc in result.documents:
-        result.sections[doc.doc_id] = parse_structure(doc)
-    return result
+def corpus(structured_corpus):
+    """Text and structure only: these tests must hold without extraction."""
+    return structured_corpus
 
 
 @pytest.fixture(scope="module")

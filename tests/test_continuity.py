@@ -10,13 +10,9 @@ HUIJI, PLAN = "001_56320e920f24c20a", "002_37f57ac8b3229a3d"
 
 
 @pytest.fixture(scope="module")
-def corpus(documents):
-    from kg.structure import parse_structure
-
-    result = Corpus(documents=list(documents.values()))
-    for doc in result.documents:
-        result.sections[doc.doc_id] = parse_structure(doc)
-    return result
+def corpus(structured_corpus):
+    """Text and structure only: these tests must hold without extraction."""
+    return structured_corpus
 
 
 def test_new_quality_junior_high_continues_from_city_plan_to_huiji(corpus):
