@@ -13,7 +13,6 @@ with the corpus.
 """
 from __future__ import annotations
 
-import functools
 from collections import defaultdict
 from decimal import Decimal, InvalidOperation
 from typing import Iterable, Iterator
@@ -28,6 +27,7 @@ from kg.namespace import (
     ALIGNMENTS_GRAPH, CONCEPTS_GRAPH, ENTITIES_GRAPH, KG, OA, PREFIXES, alignment_iri, concept_iri, doc_iri,
     graph_iri, mention_iri, org_iri, person_iri, place_iri, section_iri, target_iri, work_iri, year_iri,
 )
+from kg import places
 from kg.records import Alignment, Concept, Corpus, Document, Mention, Section
 
 # OWL-Time 2017 term missing from rdflib's closed TIME namespace
@@ -223,24 +223,11 @@ def _region_triples(doc: Document) -> Iterator[tuple]:
         outer = place
 
 
-@functools.lru_cache(maxsize=1024)
 def _region_chain(region: str) -> tuple[tuple[str, str | None], ...]:
-    """Split a region string into (name, level) from province down, using cpca's division table."""
-    try:
-        import cpca
+    """Split a region string into (name, level) from province down (kg.places: cpca's divisions).
 
-        row = cpca.transform([region]).iloc[0]
-    except Exception:  # cpca cannot parse anonymised or foreign names ("XX市"): keep the string whole
-        return ((region, None),)
-    chain = []
-    for column, level in (("省", "province"), ("市", "city"), ("区", "district")):
-        name = row.get(column)
-        if isinstance(name, str) and name:
-            if level == "district" and name.endswith("县"):
-                level = "county"
-            if not chain or chain[-1][0] != name:  # municipalities repeat as 省 and 市
-                chain.append((name, level))
-    return tuple(chain) or ((region, None),)
+    Anonymised or foreign names ("XX市") cannot be placed: the string is kept whole."""
+    return tuple((place.name, place.level) for place in places.region_chain(region)) or ((region, None),)
 
 
 # ------------------------------------------------------------------ sections

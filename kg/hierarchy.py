@@ -1,7 +1,7 @@
 """Who is above whom: which documents are upper-level for a lower-level one.
 
 A document is upper-level for another when its administrative level ranks higher and its
-region contains the other's region (惠济区 ⊂ 郑州市, resolved with cpca's table of Chinese
+region contains the other's region (惠济区 ⊂ 郑州市, resolved with kg.places: cpca's table of Chinese
 administrative divisions). Anonymised regions ("XX市", "XX县") cannot be placed on the map:
 they only form chains with the other parts of the same compilation. A manual override (a list
 of upper doc ids per lower doc) always wins. The level order lives in
@@ -9,12 +9,12 @@ of upper doc ids per lower doc) always wins. The level order lives in
 """
 from __future__ import annotations
 
-import functools
 from pathlib import Path
 from typing import Iterable, Mapping, Optional
 
 
 from kg.errors import InputError
+from kg import places
 from kg.records import DocumentMeta
 from kg.resources import LEXICON_DIR, read_yaml
 
@@ -39,19 +39,9 @@ def is_anonymised(region: Optional[str], settings: Optional[dict] = None) -> boo
     return bool(region) and any(marker in region for marker in markers)
 
 
-@functools.lru_cache(maxsize=4096)
 def _named_chain(place: str) -> tuple[str, ...]:
-    """province > city > district of a place name or an issuer containing one, via cpca."""
-    import cpca  # slow to import: only when a hierarchy is actually needed
-
-    row = cpca.transform([place]).iloc[0]
-    chain = []
-    for column in ("省", "市", "区"):
-        value = row.get(column)
-        if isinstance(value, str) and value and value not in chain:
-            chain.append(value)
-    # cpca fills a province for a bare district it can place; a string it cannot place gives nothing
-    return tuple(chain) if row.get("adcode") else ()
+    """province > city > district of a place name or an issuer containing one (kg.places)."""
+    return tuple(unit.name for unit in places.region_chain(place))
 
 
 def region_chain(meta: DocumentMeta, settings: Optional[dict] = None) -> tuple[str, ...]:

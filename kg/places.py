@@ -99,6 +99,17 @@ def name_pattern() -> re.Pattern:
     return re.compile("|".join(map(re.escape, names)))
 
 
+@lru_cache(maxsize=4096)
+def region_chain(text: str) -> tuple[Place, ...]:
+    """The innermost administrative unit the start of ``text`` names, with its ancestors,
+    outermost first: "郑州市惠济区教育局" -> (河南省, 郑州市, 惠济区); () when none is named."""
+    found = [m.group(0) for m in name_pattern().finditer(text[:40])]
+    places = [p for p in (resolve(name, text) for name in found) if p]
+    if not places:
+        return ()
+    return tuple(chain(max(places, key=lambda p: len(chain(p)))))
+
+
 def region_of(text: str) -> Optional[str]:
     """The administrative region an issuer or title names, written as a chain (郑州市惠济区).
 
@@ -107,10 +118,5 @@ def region_of(text: str) -> Optional[str]:
     anonymised = re.match(r"^(X{2,}|某)(市|县|区)", text)
     if anonymised:
         return anonymised.group(0)
-    found = [m.group(0) for m in name_pattern().finditer(text[:40])]
-    places = [p for p in (resolve(name, text) for name in found) if p]
-    if not places:
-        return None
-    innermost = max(places, key=lambda p: len(chain(p)))
-    names = [p.name for p in chain(innermost) if p.level != "province"]
-    return "".join(names)
+    names = [p.name for p in region_chain(text) if p.level != "province"]
+    return "".join(names) or None

@@ -1,21 +1,16 @@
-"""Places: administrative divisions (cpca's adcodes.csv), zones, regions and foreign places."""
+"""Places: administrative divisions (kg.places, from cpca's adcodes), zones, regions and foreign places."""
 from __future__ import annotations
 
-import csv
 import functools
 import re
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Optional
 
-import cpca
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from kg import places
 from kg.components import Gazetteer, load_yaml, make_span, set_spans
-
-ADCODES = Path(cpca.__file__).resolve().parent / "resources" / "adcodes.csv"
-
 
 @dataclass(frozen=True)
 class Place:
@@ -25,39 +20,24 @@ class Place:
     adcode: Optional[str] = None
 
 
-def _division_level(adcode: str, name: str) -> str:
-    if adcode[2:6] == "0000":
-        return "province"
-    if adcode[4:6] == "00":
-        return "city"
-    return "district" if name.endswith("区") else "county"
-
-
 @functools.lru_cache(maxsize=1)
 def gazetteer() -> Gazetteer:
     """Every known place by the names texts use for it; short forms map to the full place."""
     config = load_yaml("places.yaml")
     ignore = set(config.get("ignore_names", []))
-    rows = []
-    with ADCODES.open(encoding="utf-8") as handle:
-        for row in csv.DictReader(handle):
-            code, name = row["adcode"][:6], row["name"].strip()
-            if name and name not in ignore:
-                rows.append((code, name))
-    by_code = {code: name for code, name in rows}
-    counts: dict[str, int] = {}
-    for _, name in rows:
-        counts[name] = counts.get(name, 0) + 1
-
+    _, divisions = places.gazetteer()
     entries: dict[str, Place] = {}
-    for code, name in rows:
-        level = _division_level(code, name)
-        parent_code = code[:2] + "0000" if level == "city" else code[:4] + "00"
-        parent = by_code.get(parent_code) or by_code.get(code[:2] + "0000") if level != "province" else None
-        place = Place(name, level, parent, code)
-        if counts[name] > 1:  # 朝阳区 exists in several cities: the parent is unknown
-            place = Place(name, level, None, None)
-        entries.setdefault(name, place)
+    for name, namesakes in divisions.items():
+        if name in ignore:
+            continue
+        division = namesakes[0]
+        # municipalities (北京市 …) are province-level units in running text
+        level = "province" if division.parent_code is None else division.level
+        if len(namesakes) > 1:  # 朝阳区 exists in several cities: the parent is unknown
+            entries[name] = Place(name, level)
+            continue
+        parent = places.parent(division)
+        entries[name] = Place(name, level, parent.name if parent else None, division.adcode[:6])
 
     short_ignore = set(config.get("ignore_short_forms", []))
     for place in list(entries.values()):
