@@ -380,3 +380,14 @@ def test_union_file_states_a_triple_of_two_graphs_once(tmp_path):
     stated = [quad.triple for quad in ox.parse(path=str(tmp_path / "graph.ttl"))]
     assert stated.count(both) == 1
     assert len(stated) == len(set(stated)) == count
+
+
+@pytest.mark.parametrize("region, chain", [
+    ("郑州市惠济区", (("河南省", "province"), ("郑州市", "city"), ("惠济区", "district"))),
+    ("郑州市", (("河南省", "province"), ("郑州市", "city"))),
+    ("XX县", (("XX县", None),)),  # anonymised: kept whole, never guessed onto the map
+])
+def test_region_chains(region, chain):
+    from kg.graph import _region_chain
+
+    assert _region_chain(region) == chain
