@@ -533,7 +533,7 @@ def alignment_view(corpus: Corpus) -> View:
         lowers = sorted(({doc_id} if doc_id in lower_labels else set()) | {d for n in nodes for d in reached_from[n]})
         role = " / ".join(r for r, on in (("lower", doc_id in lower_labels), ("upper", doc_id in upper_labels)) if on)
         net.add_node(f"header:{doc_id}", label=f"{ev.short_name(doc_id)}\n{short(ev.doc_name(doc_id), 16)}",
-                     x=COLUMN * columns.index(doc_id), y=-2.2 * ROW, shape="box", kind="header",
+                     x=COLUMN * columns.index(doc_id), y=-2.2 * ROW, shape="box", kind="header", sticky=0,
                      color={"background": "#ffffff", "border": colour}, borderWidth=2,
                      font={"size": 17, "color": "#222222", "multi": False}, lower_docs=lowers,
                      tip=f"{ev.doc_name(doc_id)}\n{doc_id}\nlevel: {level}, year: {ev.doc_year(doc_id) or '?'}\n"
@@ -651,14 +651,15 @@ def continuity_view(corpus: Corpus, min_documents: int = 2, max_programs: int = 
 
     net = new_network()
     col_x = {doc_id: 250.0 + 130.0 * i for i, doc_id in enumerate(columns)}
-    add_axis_captions(net, x=0.0, captions=[(-150.0, "year →"), (-80.0, "document (level) →"), (-30.0, "program ↓")])
-    add_year_axis(net, {doc_id: (col_x[doc_id], ev.doc_year(doc_id)) for doc_id in columns}, y=-150.0)
+    add_axis_captions(net, x=0.0, captions=[(-150.0, "year →"), (-80.0, "document (level) →"), (-30.0, "program ↓")],
+                      sticky={"year →": 0, "document (level) →": 1})
+    add_year_axis(net, {doc_id: (col_x[doc_id], ev.doc_year(doc_id)) for doc_id in columns}, y=-150.0, sticky=0)
     for doc_id in columns:
         level = ev.doc_level(doc_id)
         net.add_node(doc_node_id(doc_id), label=f"{ev.short_name(doc_id)}\n{level}", x=col_x[doc_id], y=-80.0,
                      shape="box", color=LEVEL_COLOURS.get(level, LEVEL_COLOURS["unknown"]),
                      font={"color": "#ffffff", "size": 15}, widthConstraint={"maximum": 124},
-                     kind="document", level=level, year=str(ev.doc_year(doc_id) or "unknown"),
+                     kind="document", sticky=1, level=level, year=str(ev.doc_year(doc_id) or "unknown"),
                      tip=f"{ev.doc_name(doc_id)}\n{doc_id}\nlevel: {level}, year: {ev.doc_year(doc_id) or '?'}")
     for row, key in enumerate(programs):
         y = ROW * row
@@ -690,21 +691,29 @@ def continuity_view(corpus: Corpus, min_documents: int = 2, max_programs: int = 
     )
 
 
-def add_axis_captions(net: Network, x: float, captions: list[tuple[float, str]]) -> None:
+def sticky_row(row: Optional[int]) -> dict[str, int]:
+    """Node attribute of a column header the page keeps in view (row 0 on top) while the reader pans."""
+    return {} if row is None else {"sticky": row}
+
+
+def add_axis_captions(net: Network, x: float, captions: list[tuple[float, str]],
+                      sticky: Optional[dict[str, int]] = None) -> None:
     """Names of the axes, in the corner where row labels meet column headers."""
     for y, caption in captions:
         net.add_node(f"axis:{caption}", label=caption, x=x, y=y, shape="text", kind="axis",
-                     font={"size": 16, "color": "#666666"}, tip=caption.rstrip(" →↓"))
+                     font={"size": 16, "color": "#666666"}, tip=caption.rstrip(" →↓"),
+                     **sticky_row((sticky or {}).get(caption)))
 
 
-def add_year_axis(net: Network, columns: dict[str, tuple[float, Optional[int]]], y: float) -> None:
+def add_year_axis(net: Network, columns: dict[str, tuple[float, Optional[int]]], y: float,
+                  sticky: Optional[int] = None) -> None:
     """One bold year above the columns (x positions) of that year."""
     by_year: dict[Optional[int], list[float]] = defaultdict(list)
     for x, year in columns.values():
         by_year[year].append(x)
     for year, xs in sorted(by_year.items(), key=lambda item: item[0] or 0):
         net.add_node(f"year:{year or 'unknown'}", label=str(year or "year ?"), x=sum(xs) / len(xs), y=y,
-                     shape="text", kind="axis", font={"size": 22, "color": "#222222"}, tier=0,
+                     shape="text", kind="axis", font={"size": 22, "color": "#222222"}, tier=0, **sticky_row(sticky),
                      tip=f"{year or 'unknown year'}: {len(xs)} document{'s' if len(xs) != 1 else ''}")
 
 

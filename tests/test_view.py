@@ -447,3 +447,76 @@ def test_real_overview_labels_documents_and_frequent_entities_first(browser, rea
         page.evaluate("window.kgView.network.moveTo({scale: window.kgView.network.getScale() * 2.2})")
         assert len(rendered_labels(page, threshold)) > len(shown)  # zooming in reveals the rest
         log.assert_clean()
+
+
+def pan_down(page, pixels: int = 400) -> None:
+    """Drag the graph upwards, as a reader does to see lower rows."""
+    box = page.eval_on_selector("#graph", "e => { const r = e.getBoundingClientRect(); "
+                                          "return {x: r.left + r.width / 2, y: r.top + r.height / 2}; }")
+    page.mouse.move(box["x"], box["y"])
+    page.mouse.down()
+    page.mouse.move(box["x"], box["y"] - pixels, steps=8)
+    page.mouse.up()
+    page.mouse.move(5, 5)
+
+
+def header_state(page) -> dict:
+    """Where the page header, the canvas column headers and their pinned copies are on screen."""
+    return page.evaluate("""() => {
+        const net = window.kgView.network, graph = document.getElementById('graph').getBoundingClientRect();
+        const header = document.querySelector('header').getBoundingClientRect();
+        const sticky = window.kgView.nodeView.get().filter(n => typeof n.sticky === 'number');
+        const canvasTop = Math.min(...sticky.map(n => net.canvasToDOM({x: 0, y: net.getBoundingBox(n.id).top}).y));
+        const pins = [...document.querySelectorAll('#column-headers .kg-pin')].filter(e => !e.hidden).map(e => {
+            const r = e.getBoundingClientRect();
+            return {text: e.textContent, top: r.top, bottom: r.bottom, centre: r.left + r.width / 2};
+        });
+        return {scrollY: window.scrollY, innerHeight: window.innerHeight, headerTop: header.top,
+                headerBottom: header.bottom, graphTop: graph.top, graphLeft: graph.left, canvasTop: canvasTop,
+                band: !document.getElementById('column-headers').hidden, pins: pins,
+                columns: sticky.map(n => ({label: n.label, x: net.canvasToDOM(net.getPositions([n.id])[n.id]).x}))};
+    }""")
+
+
+def assert_headers_stay_in_view(page, name: str) -> dict:
+    drawn(page)
+    before = header_state(page)
+    assert not before["band"] and before["canvasTop"] >= 0  # the canvas shows its own headers at first
+    pan_down(page)
+    page.evaluate("window.scrollTo(0, 100000)")  # the page itself never scrolls
+    page.wait_for_selector("#column-headers", state="visible", timeout=5000)
+    after = header_state(page)
+    assert after["scrollY"] == 0 and 0 <= after["headerTop"] < after["headerBottom"] <= after["innerHeight"]
+    assert after["canvasTop"] < 0  # panned: the canvas would have taken the headers out of view
+    assert after["band"] and {p["text"] for p in after["pins"]} == {c["label"] for c in after["columns"]}
+    for column in after["columns"]:
+        pin = next(p for p in after["pins"] if p["text"] == column["label"])
+        assert after["graphTop"] <= pin["top"] < pin["bottom"] <= after["graphTop"] + 220, (name, pin)
+        assert abs(pin["centre"] - (after["graphLeft"] + column["x"])) <= 2, (name, pin, column)
+    screenshot(page, f"headers_{name}")
+    page.click("#fit")  # everything in view again: the canvas headers are back, the band goes
+    page.wait_for_selector("#column-headers", state="hidden", timeout=5000)
+    assert header_state(page)["canvasTop"] >= 0
+    return after
+
+
+@requires_chromium
+@pytest.mark.browser
+@pytest.mark.parametrize("name", ["alignment", "continuity"])
+def test_headers_stay_in_view_while_panning_crafted(browser, crafted_views, name):
+    with open_view(browser, crafted_views[name]) as (page, log):
+        after = assert_headers_stay_in_view(page, f"crafted_{name}")
+        if name == "alignment":  # a document title is untrusted: the pinned header shows it as text
+            assert any("</script>" in pin["text"] for pin in after["pins"])
+        assert page.evaluate("window.__xss === undefined") and page.evaluate("document.images.length") == 0
+        log.assert_clean()
+
+
+@requires_chromium
+@pytest.mark.browser
+@pytest.mark.parametrize("name", ["alignment", "continuity"])
+def test_headers_stay_in_view_while_panning_real(browser, real_build, name):
+    with open_view(browser, real_build / "views" / f"{name}.html") as (page, log):
+        after = assert_headers_stay_in_view(page, f"real_{name}")
+        assert len(after["pins"]) >= 3
+        log.assert_clean()

@@ -191,6 +191,64 @@
     }
   });
 
+  // Column headers stay readable while panning: once the canvas would take them above the top edge,
+  // a band at the top of the graph shows them over their columns (nodes with a "sticky" row, 0 on top)
+  var band = document.createElement("div");
+  band.id = "column-headers";
+  band.hidden = true;
+  container.appendChild(band);
+  var pins = {};
+  data.nodes.forEach(function (node) {
+    if (typeof node.sticky !== "number") { return; }
+    var pin = document.createElement("div");
+    pin.className = node.shape === "box" ? "kg-pin kg-pin-box" : "kg-pin";
+    pin.textContent = node.label || "";
+    var colour = node.color || {};
+    if (node.shape === "box") {
+      pin.style.background = typeof colour === "string" ? colour : (colour.background || "#ffffff");
+      pin.style.borderColor = typeof colour === "string" ? colour : (colour.border || colour.background || "#888888");
+    }
+    if (node.font && node.font.color) { pin.style.color = node.font.color; }
+    if (node.tier === 0) { pin.style.fontWeight = "bold"; }
+    band.appendChild(pin);
+    pins[node.id] = pin;
+  });
+  function pinHeaders() {
+    var ids = Object.keys(pins).filter(function (id) { return nodeView.get(id) !== null; });
+    var top = Infinity;
+    ids.forEach(function (id) {
+      var box = network.getBoundingBox(id);
+      if (box) { top = Math.min(top, network.canvasToDOM({ x: box.left, y: box.top }).y); }
+    });
+    band.hidden = !(top < 0);
+    if (band.hidden) { return; }
+    Object.keys(pins).forEach(function (id) { pins[id].hidden = true; });
+    var rows = {};
+    ids.forEach(function (id) { (rows[nodes.get(id).sticky] = rows[nodes.get(id).sticky] || []).push(id); });
+    var y = 4;
+    Object.keys(rows).map(Number).sort(function (a, b) { return a - b; }).forEach(function (row) {
+      var xs = rows[row].map(function (id) { return network.canvasToDOM(network.getPositions([id])[id]).x; });
+      var sorted = xs.slice().sort(function (a, b) { return a - b; });
+      var gap = Infinity;  // neighbouring headers of a row must not overlap
+      for (var i = 1; i < sorted.length; i++) { gap = Math.min(gap, sorted[i] - sorted[i - 1]); }
+      var width = Math.max(40, Math.min(260, gap - 6));
+      var height = 0;
+      rows[row].forEach(function (id, i) {
+        var pin = pins[id];
+        pin.hidden = false;
+        pin.style.left = xs[i] + "px";
+        pin.style.top = y + "px";
+        pin.style.maxWidth = width + "px";
+        pin.style.height = "";
+        height = Math.max(height, pin.offsetHeight);
+      });
+      rows[row].forEach(function (id) { pins[id].style.height = height + "px"; });  // a row of equal boxes
+      y += height + 4;
+    });
+    band.style.height = y + "px";
+  }
+  network.on("afterDrawing", pinHeaders);
+
   network.once("afterDrawing", function () { window.kgDrawn = true; });
   window.kgView = { network: network, nodes: nodes, edges: edges, nodeView: nodeView, edgeView: edgeView };
 })();
