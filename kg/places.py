@@ -74,8 +74,18 @@ def chain(place: Place) -> list[Place]:
 
 
 def short_name(name: str) -> str:
-    """郑州市 -> 郑州, 河南省 -> 河南 (the form plans use in running text)."""
-    return re.sub(r"(省|市|自治区|特别行政区|自治州|地区|盟)$", "", name)
+    """郑州市 -> 郑州, 河南省 -> 河南, 惠济区 -> 惠济 (the form plans use in running text);
+    a name that would shrink below two characters stays whole (城区)."""
+    stem = re.sub(r"(省|市|自治区|特别行政区|自治州|自治县|地区|盟|区|县|旗)$", "", name)
+    return stem if len(stem) >= 2 else name
+
+
+ANONYMISED = re.compile(r"^(X{2,}|某)(市|县|区)")
+
+
+def is_anonymised(text: str) -> bool:
+    """A place name masked by the publisher: XX市, XX县, 某区."""
+    return bool(ANONYMISED.match(text))
 
 
 def resolve(name: str, context: str = "") -> Optional[Place]:
@@ -115,7 +125,7 @@ def region_of(text: str) -> Optional[str]:
 
     Anonymised names (XX市, XX县) are returned as printed.
     """
-    anonymised = re.match(r"^(X{2,}|某)(市|县|区)", text)
+    anonymised = ANONYMISED.match(text)
     if anonymised:
         return anonymised.group(0)
     names = [p.name for p in region_chain(text) if p.level != "province"]

@@ -25,6 +25,7 @@ import networkx as nx
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pyvis.network import Network
 
+from kg import places
 from kg.errors import InputError
 from kg.fileio import write_text
 from kg.records import Alignment, Corpus, Document, Mention, Section
@@ -204,20 +205,20 @@ def document_label(doc: Document, short_name: str) -> str:
     return f"{short_name}\n{short(doc.meta.title or doc.doc_id, 12)}"
 
 
-ADMIN_SUFFIX = "(?:自治区|自治州|自治县|省|市|区|县|旗)"
-ADMIN_UNIT = re.compile(f".+?{ADMIN_SUFFIX}")
-PLACEHOLDER = re.compile(r"^[XxＸｘ×*＊□○]+$")  # anonymised names ("XX市") keep their suffix
-
-
 def place_name(doc: Document) -> str:
-    """The smallest administrative unit of a document, without its suffix: 郑州市惠济区 -> 惠济."""
-    sources = (doc.meta.region, doc.meta.issuer, doc.meta.title)
-    units = next((found for found in (ADMIN_UNIT.findall(text or "") for text in sources) if found), [])
-    if not units:
-        return short(doc.meta.title or doc.doc_id, 6)
-    unit = units[-1]
-    stem = re.sub(f"{ADMIN_SUFFIX}$", "", unit)
-    return stem if len(stem) >= 2 and not PLACEHOLDER.match(stem) else unit
+    """The smallest administrative unit of a document, without its suffix: 郑州市惠济区 -> 惠济.
+
+    Units come from the gazetteer (kg.places); an anonymised region ("XX市") is shown as printed.
+    """
+    for text in (doc.meta.region, doc.meta.issuer, doc.meta.title):
+        if not text:
+            continue
+        chain = places.region_chain(text)
+        if chain:
+            return places.short_name(chain[-1].name)
+        if places.is_anonymised(text):
+            return text
+    return short(doc.meta.title or doc.doc_id, 6)
 
 
 def period_name(doc: Document) -> str:
