@@ -1,8 +1,10 @@
 """The whole pipeline: a corpus folder in, a complete build directory out.
 
 ingest -> structure -> extract -> link -> align -> graph -> store, views and reports.
-The build is assembled in a temporary directory beside the target and swapped in at the
-end, so a failed build never leaves a half-written `build/`.
+The output is checked first (`kg.fileio.check_build_target`: never a user's folder, the corpus
+or the current folder), then the build is assembled in a staging folder beside the target and
+swapped in at the end (`kg.fileio.build_directory`), so a failed build never leaves a
+half-written `build/`. A document whose analysis fails is reported in one line and left out.
 """
 from __future__ import annotations
 
@@ -15,12 +17,12 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Callable, Optional
 
-from kg.errors import InputError
-from kg.fileio import atomic_dir, read_jsonl, write_csv, write_json, write_jsonl, write_text
+from kg.errors import InputError, KGError, MissingDependency
+from kg.fileio import build_directory, check_build_target, read_jsonl, write_csv, write_json, write_jsonl, write_text
 from kg.hierarchy import hierarchy
 from kg.ingest import Disagreement, ingest_corpus
 from kg.records import (
-    Alignment, Concept, Corpus, Document, DocumentMeta, Mention, Section, Segment,
+    Alignment, Concept, Corpus, Document, DocumentMeta, Mention, Section, Segment, text_file_name,
 )
 from kg.structure import parse_structure
 
@@ -41,6 +43,7 @@ class BuildSummary:
     alignments: int = 0
     triples: int = 0
     errors: list[InputError] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)  # worth knowing, not errors (e.g. ids from file names)
     disagreements: list[Disagreement] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)  # stage -> wall time
 
@@ -77,19 +80,30 @@ def analyse(
     with timed("ingest"):
         ingested = ingest_corpus(corpus_dir, manifest=manifest, use_manifest=use_manifest)
     summary.errors, summary.disagreements = ingested.errors, ingested.disagreements
+    summary.notices = list(ingested.notices)
     corpus = Corpus(documents=ingested.documents, upper_overrides=ingested.upper_overrides)
     with timed("extract"):
         nlp = make_pipeline(use_lexicon=use_lexicon)
     mentions: list[Mention] = []
+    analysed: list[Document] = []
     for done, document in enumerate(corpus.documents, start=1):
-        with timed("structure"):
-            sections = parse_structure(document)
+        try:
+            with timed("structure"):
+                sections = parse_structure(document)
+            with timed("extract"):
+                found = extract(document, sections, nlp)
+        except MissingDependency:  # an installation problem, the same for every document
+            raise
+        except Exception as err:  # one document's failure never stops the others
+            summary.errors.append(document_error(corpus_dir, document, err))
+        else:
             corpus.sections[document.doc_id] = sections
             document.meta.measures = sum(1 for s in sections if s.is_measure)
-        with timed("extract"):
-            mentions.extend(extract(document, sections, nlp))
+            mentions.extend(found)
+            analysed.append(document)
         if progress:
             progress(done, len(corpus.documents), document)
+    corpus.documents = analysed
     with timed("link"):
         # without the curated lexicon, concepts come from discovery alone
         corpus.mentions, corpus.concepts = link(mentions, load_lexicon() if use_lexicon else Lexicon(), corpus=corpus)
@@ -98,10 +112,23 @@ def analyse(
     return corpus
 
 
+def document_error(corpus_dir: Path | str, document: Document, err: Exception) -> InputError:
+    """One line naming the document's source file: its problem, or an internal error to report."""
+    source = Path(corpus_dir) / (document.meta.source or document.doc_id)
+    part = f"part {document.doc_id}: " if document.meta.parent else ""
+    if isinstance(err, KGError):
+        problem = err.problem if isinstance(err, InputError) else str(err)
+    else:
+        problem = f"internal error, please report: {type(err).__name__}: {err}"
+    error = InputError(source, part + " ".join(problem.split()))
+    error.__cause__ = err  # the Python API keeps the traceback
+    return error
+
+
 def write_tables(corpus: Corpus, out_dir: Path) -> None:
     """The analyst tables and the stage outputs later commands read back (see load_corpus)."""
     for document in corpus.documents:
-        write_text(out_dir / "text" / f"{document.doc_id}.txt", document.text)
+        write_text(out_dir / "text" / text_file_name(document.doc_id), document.text)
     metas = [asdict(d.meta) for d in corpus.documents]
     write_csv(out_dir / "documents.csv", DOCUMENTS_CSV_COLUMNS, metas)
     write_jsonl(out_dir / "documents.jsonl", (
@@ -127,17 +154,22 @@ def build(
     reports: bool = True,
     progress: Optional[Callable[[int, int, Document], None]] = None,
 ) -> BuildSummary:
-    """Build graph, store, tables, views and reports for a corpus folder into `out_dir`."""
+    """Build graph, store, tables, views and reports for a corpus folder into `out_dir`.
+
+    InputError before any work if `out_dir` cannot be a build directory (see
+    `kg.fileio.check_build_target`) and if no document builds; per-file problems are in
+    `summary.errors` and the other documents still build.
+    """
     from kg.store import write_graph
 
-    out_dir = Path(out_dir)
-    summary = BuildSummary(out_dir=out_dir)
+    target = check_build_target(out_dir, corpus_dir)  # before any expensive work
+    summary = BuildSummary(out_dir=Path(out_dir))
     timed = stage_timer(summary)
     corpus = analyse(corpus_dir, use_lexicon, manifest, use_manifest, progress, summary)
     if not corpus.documents:
         reasons = "; ".join(str(e) for e in summary.errors) or "no .txt, .docx, .pdf or .html files"
         raise InputError(corpus_dir, f"nothing to build: {reasons}")
-    with atomic_dir(out_dir) as staging:
+    with build_directory(target) as staging:
         with timed("tables"):
             write_tables(corpus, staging)
         with timed("graph"):
@@ -191,7 +223,7 @@ def load_corpus(build_dir: Path | str) -> Corpus:
     for row in read_jsonl(source):
         segments = [Segment(**s) for s in row.pop("segments", [])]
         meta = _meta_from_row(row)
-        text = (build_dir / "text" / f"{meta.doc_id}.txt").read_text(encoding="utf-8")
+        text = (build_dir / "text" / text_file_name(meta.doc_id)).read_text(encoding="utf-8")
         corpus.documents.append(Document(meta=meta, text=text, segments=segments))
         corpus.sections[meta.doc_id] = []
     for row in read_jsonl(build_dir / "sections.jsonl"):

@@ -1,29 +1,62 @@
 """The `kg` command line: a thin layer over the library.
 
-Each command parses options, calls one library function and turns `KGError`s into a
-one-line message and a stable exit code (0 ok, 1 quality check failed, 2 bad input).
+Each command parses options, calls one library function and turns failures into one line on
+stderr and a stable exit code: 0 ok, 1 a quality check failed, 2 bad input, 3 a missing
+dependency, 4 an internal error (with the traceback, to report), 130 interrupted.
 """
 from __future__ import annotations
 
 import functools
+import os
 import sys
+import traceback
 from pathlib import Path
 
 import click
 
-from kg.errors import KGError
+from kg.errors import InternalError, KGError
+
+# click's own signals (usage errors, --help exits, aborts) are click's to report
+CLICK_EXCEPTIONS = (click.exceptions.ClickException, click.exceptions.Abort, click.exceptions.Exit)
+
+
+def one_line(text: object) -> str:
+    return " ".join(str(text).splitlines())
 
 
 def handle_errors(func):
-    """Turn library errors into one line on stderr and the error's exit code."""
+    """Turn every failure into one line on stderr and its exit code; a traceback only for bugs.
+
+    KGError: `Error: <message>` and its exit_code. Any other exception is a bug:
+    `Error: internal error, please report: <Type>: <message>`, the traceback, exit 4.
+    Ctrl-C: one line, exit 130. A closed stdout pipe (`kg query … | head`): quiet, exit 1.
+    """
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         try:
             return func(*args, **kwargs)
+        except CLICK_EXCEPTIONS:
+            raise
         except KGError as err:
-            click.echo(f"Error: {err}", err=True)
+            # an error that gathered several problems (a manifest) carries one line per problem
+            for line in getattr(err, "lines", None) or [one_line(err)]:
+                click.echo(f"Error: {one_line(line)}", err=True)
+            if isinstance(err, InternalError) and err.__cause__ is not None:
+                click.echo("".join(traceback.format_exception(err.__cause__)).rstrip(), err=True)
             sys.exit(err.exit_code)
+        except KeyboardInterrupt:
+            click.echo("\nInterrupted", err=True)
+            sys.exit(130)
+        except BrokenPipeError:
+            # the reader went away: silence the flush at exit instead of a second error
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(1)
+        except Exception as err:
+            internal = InternalError(f"internal error, please report: {type(err).__name__}: {one_line(err)}")
+            click.echo(f"Error: {internal}", err=True)
+            click.echo("".join(traceback.format_exception(err)).rstrip(), err=True)
+            sys.exit(internal.exit_code)
 
     return wrapper
 
@@ -54,7 +87,8 @@ MENTION_TYPES = ("program", "organization", "cited_document", "place", "person",
 @main.command()
 @click.argument("corpus_dir", type=click.Path(path_type=Path))
 @click.option("-o", "--out", "out_dir", type=click.Path(path_type=Path), default=Path("build"), show_default=True,
-              help="Build directory to write (replaced atomically).")
+              help="Build directory to write: absent, empty or an earlier build (replaced atomically); "
+                   "any other folder is refused.")
 @click.option("--manifest", type=click.Path(path_type=Path), default=None,
               help="Manifest (YAML or CSV); default: manifest.yaml|csv inside CORPUS_DIR.")
 @click.option("--no-manifest", is_flag=True, help="Ignore any manifest: infer all metadata from the texts.")
@@ -66,7 +100,9 @@ def build(corpus_dir, out_dir, manifest, no_manifest, no_lexicon, no_views, no_r
     """Build graph, store, tables, views and reports for CORPUS_DIR.
 
     Writes build/text/, documents.csv, mentions.jsonl, alignments.jsonl, graph.trig,
-    graph.ttl, store/, views/ and reports/. Unreadable files are reported and skipped.
+    graph.ttl, store/, views/ and reports/. Unreadable files are reported and skipped
+    (exit 2 at the end). -o must be absent, empty or an earlier build; a folder with other
+    files, the corpus folder and the current folder are refused before any work.
     """
     from kg.build import build as run_build
 
@@ -80,10 +116,13 @@ def build(corpus_dir, out_dir, manifest, no_manifest, no_lexicon, no_views, no_r
             views=not no_views, reports=not no_reports, progress=progress,
         )
     click.echo(format_summary(summary))
+    for notice in summary.notices:
+        click.echo(f"Note: {notice}", err=True)
     for error in summary.errors:
         click.echo(f"Error: {error}", err=True)
     if summary.errors:
-        sys.exit(2)
+        # the gravest problem decides: a missing package (3) outranks bad input (2)
+        sys.exit(max(getattr(error, "exit_code", 2) for error in summary.errors))
 
 
 def format_summary(summary) -> str:
@@ -144,13 +183,30 @@ def view_command(build_arg, build_dir, out_dir, program):
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind (loopback only by default).")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="TCP port (0 = any free).")
 @click.option("--timeout", default=10.0, show_default=True, type=click.FloatRange(min=0.1),
-              help="Seconds a query may run before it is stopped (HTTP 503).")
+              help="Seconds a query may run before it is stopped (HTTP 503); also the longest wait for a worker.")
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64),
+              help="Query processes for queries of any length (plus one spare for short queries).")
+@click.option("--worker-memory", default="2G", show_default=True, metavar="SIZE",
+              help="Heap per query process, e.g. 2G or 512M (0 = no limit); a query past it gets HTTP 503.")
+@click.option("--queue", "queue_limit", default=16, show_default=True, type=click.IntRange(0, 10_000),
+              help="Requests that may wait for a free worker; more get HTTP 503 at once.")
+@click.option("--client-timeout", default=15.0, show_default=True, type=click.FloatRange(min=0.1),
+              help="Seconds a client has to send its whole request (HTTP 408 or the connection is closed).")
+@click.option("--allow-federated", is_flag=True,
+              help="Allow SERVICE clauses (federated queries), which make the server fetch from other addresses.")
 @handle_errors
-def serve_command(build_arg, build_dir, host, port, timeout):
-    """Serve the build read-only: SPARQL 1.1 Protocol at /sparql, a query page at /."""
+def serve_command(build_arg, build_dir, host, port, timeout, workers, worker_memory, queue_limit, client_timeout,
+                  allow_federated):
+    """Serve the build read-only: SPARQL 1.1 Protocol at /sparql, a query page at /.
+
+    A new build written to the same folder is picked up within a second; queries already
+    running finish on the build they started on.
+    """
     from kg.serve import serve
 
-    serve(build_arg or build_dir, host=host, port=port, timeout=timeout)
+    serve(build_arg or build_dir, host=host, port=port, timeout=timeout, workers=workers,
+          worker_memory=worker_memory, queue_limit=queue_limit, client_timeout=client_timeout,
+          federated=allow_federated)
 
 
 @main.command("align")
@@ -224,14 +280,17 @@ def eval_command(gold_dir, build_dir, as_json, min_f1):
 @click.option("--param", "-p", "params", multiple=True, metavar="KEY=VALUE",
               help="Bind a parameter of the query (repeatable); bound safely, never pasted into the text.")
 @click.option("--list", "list_queries", is_flag=True, help="List the canned queries and their parameters.")
+@click.option("--allow-federated", is_flag=True,
+              help="Allow SERVICE clauses, which fetch from other addresses (with no time limit).")
 @build_dir_option
 @output_options
 @handle_errors
-def query_command(sparql, name, params, list_queries, build_dir, fmt):
+def query_command(sparql, name, params, list_queries, allow_federated, build_dir, fmt):
     """Run SPARQL (text or a .rq FILE) or a canned query over the build's store.
 
     All named graphs are queried as one default graph; the project prefixes (kg:, oa:, skos:,
     dcterms:, prov: ...) need not be declared. Without arguments, lists the canned queries.
+    SERVICE clauses (federated queries) are refused unless --allow-federated.
     """
     from kg.errors import InputError
     from kg.query import canned_queries, run_canned, run_query
@@ -248,14 +307,14 @@ def query_command(sparql, name, params, list_queries, build_dir, fmt):
             click.echo(f"{query.name:32} {query.title}" + (f"   ({args})" if args else ""))
         return
     if name:
-        result = run_canned(build_dir, name, bindings)
+        result = run_canned(build_dir, name, bindings, federated=allow_federated)
     else:
         if sparql.endswith(".rq") or Path(sparql).is_file():
             path = Path(sparql)
             if not path.is_file():
                 raise InputError(path, "query file not found")
             sparql = path.read_text(encoding="utf-8")
-        result = run_query(build_dir, sparql, bindings)
+        result = run_query(build_dir, sparql, bindings, federated=allow_federated)
     click.echo(result.format(fmt).rstrip("\n"))
 
 
@@ -289,8 +348,8 @@ def validate_command(build_dir):
 @build_dir_option
 @click.option("--format", "-f", "fmt", type=click.Choice(["graphml", "gexf", "jsonld"]), required=True,
               help="GraphML / GEXF (documents, programs, organizations, places as a network) or JSON-LD (all RDF).")
-@click.option("--output", "-o", "out", type=click.Path(path_type=Path), default=None,
-              help="Output file (default: build/export/graph.<format>).")
+@click.option("--output", "-o", "out", type=click.Path(), default=None,
+              help="Output file, or a folder to write graph.<format> into (default: build/export/graph.<format>).")
 @handle_errors
 def export_command(build_dir, fmt, out):
     """Export the graph for Gephi, Cytoscape or JSON-LD tools."""

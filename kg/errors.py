@@ -1,4 +1,9 @@
-"""Errors with stable exit codes (0 ok, 1 quality check failed, 2 bad input)."""
+"""Errors with stable exit codes.
+
+0 ok, 1 a quality check failed, 2 bad input (a file, option or query the tool cannot use),
+3 an installation problem (a missing optional dependency), 4 an internal error (a bug: please
+report it, with the traceback the CLI prints).
+"""
 from __future__ import annotations
 
 
@@ -23,3 +28,32 @@ class QualityError(KGError):
     """A check ran and failed (SHACL violations, evaluation below threshold)."""
 
     exit_code = 1
+
+
+class MissingDependency(KGError):
+    """An optional package is not installed: an installation problem, not bad input."""
+
+    exit_code = 3
+
+    def __init__(self, needed_for: str, package: str, module: str | None = None):
+        self.needed_for = needed_for
+        self.package = package
+        self.module = module or package
+        super().__init__(f"{needed_for} needs the Python package {package!r}, which is not installed: "
+                         f"pip install {package}")
+
+
+def require(module: str, package: str | None = None, needed_for: str = "this step"):
+    """Import ``module`` or raise MissingDependency saying what to install."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError as err:
+        raise MissingDependency(needed_for, package or module, module) from err
+
+
+class InternalError(KGError):
+    """Wraps an unexpected exception (a bug): the CLI says "internal error, please report"."""
+
+    exit_code = 4

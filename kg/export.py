@@ -9,6 +9,7 @@ Everything comes from SPARQL over the store, so the export matches `kg query` ex
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import networkx as nx
@@ -57,9 +58,11 @@ SELECT ?doc ?entity ?type (COUNT(DISTINCT ?a) AS ?weight) WHERE {
 } GROUP BY ?doc ?entity ?type"""
 
 COOCCURRENCE_EDGES = """
-SELECT ?first ?second (COUNT(DISTINCT ?section) AS ?weight) WHERE {
-  ?a kg:mentionType "program" ; oa:hasBody ?first ; kg:inSection ?section .
-  ?b kg:mentionType "program" ; oa:hasBody ?second ; kg:inSection ?section .
+SELECT ?first ?second (COUNT(?section) AS ?weight) WHERE {
+  # (section, program) pairs first: joining mention with mention multiplies a section's mentions
+  # (346 s on a 1.3 M-character document, 1.6 s this way)
+  { SELECT DISTINCT ?section ?first WHERE { ?a kg:mentionType "program" ; oa:hasBody ?first ; kg:inSection ?section } }
+  { SELECT DISTINCT ?section ?second WHERE { ?b kg:mentionType "program" ; oa:hasBody ?second ; kg:inSection ?section } }
   FILTER(STR(?first) < STR(?second))
 } GROUP BY ?first ?second"""
 
@@ -104,11 +107,27 @@ def _edge(graph: nx.DiGraph, source: str, target: str, **attributes) -> None:
         graph.add_edge(source, target, **attributes)
 
 
+def output_file(out: Path | str | None, default_folder: Path, name: str) -> Path:
+    """Where to write: ``out`` itself, or ``out/name`` when ``out`` names a folder."""
+    if out is None or os.fspath(out) == "":
+        return default_folder / name
+    text = os.fspath(out)
+    path = Path(text).expanduser()
+    if text.endswith(("/", os.sep)) or os.path.isdir(path):
+        return path / name
+    return path
+
+
 def export(build_dir: Path | str, fmt: str, out: Path | str | None = None) -> Path:
-    """Write the export of ``build_dir`` in ``fmt`` (graphml | gexf | jsonld); return its path."""
+    """Write the export of ``build_dir`` in ``fmt`` (graphml | gexf | jsonld); return its path.
+
+    ``out`` is a file, or a folder (an existing one, or a path ending in ``/``) that receives
+    ``graph.<format>``; default ``BUILD/export/graph.<format>``. An output that cannot be
+    written is an InputError naming it and the reason; an existing file is replaced only on success.
+    """
     if fmt not in FORMATS:
         raise InputError(fmt, f"unknown export format; choose one of {', '.join(FORMATS)}")
-    out = Path(out) if out else Path(build_dir) / "export" / f"graph.{FORMATS[fmt]}"
+    out = output_file(out, Path(build_dir) / "export", f"graph.{FORMATS[fmt]}")
     if fmt == "jsonld":
         from kg.store import open_store, rdflib_dataset
 

@@ -115,7 +115,8 @@ def test_failed_build_leaves_previous_build_intact(tmp_path, corpus_dir, monkeyp
 
 
 def test_empty_folder_is_bad_input(tmp_path):
-    result = CliRunner().invoke(main, ["build", str(tmp_path), "-o", str(tmp_path / "out")])
+    (tmp_path / "empty").mkdir()
+    result = CliRunner().invoke(main, ["build", str(tmp_path / "empty"), "-o", str(tmp_path / "out")])
     assert result.exit_code == 2
     assert "nothing to build" in result.output
     assert not (tmp_path / "out").exists()
