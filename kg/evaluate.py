@@ -4,7 +4,7 @@ Matching rules (for the README)
 -------------------------------
 Answer keys are the per-document YAML files of the gold directory (format: its GUIDELINES.md);
 ``alignment_*.yaml`` files there are scored by ``kg.evaluate_alignment``. A build is read from
-``mentions.jsonl``, ``documents.csv`` and ``text/<doc_id>.txt``. Only documents that have a key
+``mentions.jsonl``, ``documents.jsonl`` and ``text/<doc_id>.txt``. Only documents that have a key
 are scored; a keyed document missing from the build counts every key item as missed.
 
 * **Names** (programs, organizations, places, cited documents) are compared after removing
@@ -32,17 +32,15 @@ are scored; a keyed document missing from the build counts every key item as mis
 """
 from __future__ import annotations
 
-import csv
 import json
 import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Optional
 
-import yaml
-
 from kg.errors import InputError, KGError
 from kg.fileio import read_jsonl
+from kg.resources import load_user_yaml
 
 CATEGORIES = ("program", "organization", "cited_document", "place", "target")
 GOLD_SECTIONS = {
@@ -190,12 +188,8 @@ class EvalReport:
 # --------------------------------------------------------------------------- reading inputs
 
 def read_yaml(path: Path) -> Any:
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise InputError(path, f"not valid YAML ({exc.__class__.__name__})") from None
-    except UnicodeDecodeError:
-        raise InputError(path, "not UTF-8 text") from None
+    """An answer key the user passed: anchors, aliases and oversized files are refused."""
+    return load_user_yaml(path)
 
 
 def load_keys(gold_dir: Path) -> dict[str, dict]:
@@ -226,15 +220,19 @@ def load_build(build_dir: Path) -> tuple[dict[str, list[dict]], dict[str, dict]]
     for row in rows:
         mentions.setdefault(str(row.get("doc_id")), []).append(row)
     documents: dict[str, dict] = {}
-    documents_path = build_dir / "documents.csv"
+    # documents.jsonl, not documents.csv: the CSV's cells are neutralised for spreadsheets
+    documents_path = build_dir / "documents.jsonl"
     if documents_path.is_file():
-        with documents_path.open(encoding="utf-8", newline="") as data:
-            documents = {row["doc_id"]: row for row in csv.DictReader(data)}
+        for row in read_jsonl(documents_path):
+            row.pop("segments", None)
+            documents[row["doc_id"]] = {k: "" if v is None else str(v) for k, v in row.items()}
     return mentions, documents
 
 
 def document_text(build_dir: Path, doc_id: str) -> Optional[str]:
-    path = build_dir / "text" / f"{doc_id}.txt"
+    from kg.records import text_file_name
+
+    path = build_dir / "text" / text_file_name(doc_id)
     return path.read_text(encoding="utf-8") if path.is_file() else None
 
 

@@ -13,11 +13,10 @@ import re
 from pathlib import Path
 from typing import Optional
 
-import yaml
-
 from kg.errors import InputError
 from kg.fileio import read_jsonl
 from kg.records import Alignment
+from kg.resources import load_user_yaml
 
 
 def _key_locus(locus: str) -> str:
@@ -26,11 +25,9 @@ def _key_locus(locus: str) -> str:
 
 def _load_key(path: Path) -> list[dict]:
     try:
-        items = yaml.safe_load(path.read_text(encoding="utf-8"))
+        items = load_user_yaml(path)  # refuses anchors, aliases and oversized files
     except FileNotFoundError:
         raise InputError(path, "answer key not found") from None
-    except yaml.YAMLError as err:
-        raise InputError(path, f"not valid YAML ({err.__class__.__name__})") from None
     if not isinstance(items, list) or not all(isinstance(i, dict) and "district_item" in i for i in items):
         raise InputError(path, "not an alignment key (a list of items with district_item)")
     return items

@@ -1,4 +1,9 @@
-"""Where the domain data lives (``ontology/``) and how it is read: once, with clear errors."""
+"""Where the domain data lives (``ontology/``) and how it is read: once, with clear errors.
+
+Files shipped in ``ontology/`` are read with the plain safe loader; files a user passes in
+(manifests, answer keys) with :func:`load_user_yaml`, which also refuses anchors, aliases,
+duplicate keys and oversized files.
+"""
 from __future__ import annotations
 
 import functools
@@ -23,6 +28,92 @@ def read_yaml(path: Path | str) -> Any:
         raise InputError(path, "data file is missing") from None
     except yaml.YAMLError as err:
         raise InputError(path, f"not valid YAML ({err.__class__.__name__})") from None
+
+
+# Manifests and answer keys are a few KB; anything far larger is a mistake or an attack.
+USER_FILE_MAX_BYTES = 10 * 1024 * 1024
+
+
+class RefusedYAML(yaml.MarkedYAMLError):
+    """Valid YAML this tool does not accept in user-supplied files."""
+
+
+class UserYAMLLoader(yaml.SafeLoader):
+    """SafeLoader for files the user passes in (manifests, answer keys).
+
+    Refuses anchors and aliases: an alias is a reference, so a 1 KB "billion laughs" file
+    expands to gigabytes as soon as anything walks it; refusing at the first anchor costs
+    nothing. Refuses duplicate keys too, which the plain loader silently resolves to the last.
+    The pure-Python loader is used because the libyaml one composes nodes in C.
+    """
+
+    def compose_node(self, parent, index):
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent) or event.anchor is not None:
+            raise RefusedYAML(problem="YAML anchors and aliases are not accepted", problem_mark=event.start_mark)
+        return super().compose_node(parent, index)
+
+    def construct_mapping(self, node, deep=False):
+        if isinstance(node, yaml.MappingNode):
+            seen = set()
+            for key_node, _ in node.value:
+                if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
+                    continue
+                key = self.construct_object(key_node)
+                if key in seen:
+                    raise RefusedYAML(problem=f"duplicate key {key!r}", problem_mark=key_node.start_mark)
+                seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def _line(mark) -> str:
+    return f" (line {mark.line + 1})" if mark is not None else ""
+
+
+def read_user_text(path: Path | str, max_bytes: int = USER_FILE_MAX_BYTES) -> str:
+    """A user-supplied UTF-8 text file (BOM allowed), refused past ``max_bytes``.
+
+    InputError for a file that is too large, unreadable or not UTF-8; FileNotFoundError
+    propagates for the caller to word.
+    """
+    path = Path(path)
+    try:
+        with path.open("rb") as data:  # at most one byte past the limit: a pipe or /dev/zero has no size
+            raw = data.read(max_bytes + 1)
+    except FileNotFoundError:
+        raise
+    except OSError as err:
+        raise InputError(path, f"cannot read: {err.strerror or err}") from None
+    if len(raw) > max_bytes:
+        size = path.stat().st_size
+        shown = f" ({size:,} bytes)" if size > max_bytes else ""
+        raise InputError(path, f"file is over the limit of {max_bytes // 1048576} MB{shown}")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = raw[: err.start].count(b"\n") + 1
+        raise InputError(path, f"not UTF-8 text (line {line})") from None
+
+
+def load_user_yaml(path: Path | str) -> Any:
+    """A user-supplied YAML file, read with :class:`UserYAMLLoader` (not cached).
+
+    Every problem is an InputError naming the file and, where known, the line;
+    FileNotFoundError propagates for the caller to word.
+    """
+    path = Path(path)
+    text = read_user_text(path)
+    try:
+        return yaml.load(text, Loader=UserYAMLLoader)
+    except RefusedYAML as err:
+        raise InputError(path, f"{err.problem}{_line(err.problem_mark)}") from None
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        raise InputError(path, f"not valid YAML: {err.problem or err.context}{_line(mark)}") from None
+    except yaml.YAMLError as err:
+        raise InputError(path, f"not valid YAML: {str(err).splitlines()[0]}") from None
+    except RecursionError:
+        raise InputError(path, "not accepted: YAML nested too deeply") from None
 
 
 def lexicon(name: str) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from kg.cli import main
 from kg.errors import InputError
 from kg.evaluate import evaluate, indicator_similarity, name_keys, values_equal
-from kg.fileio import write_csv, write_jsonl, write_text
+from kg.fileio import write_jsonl, write_text
 from kg.records import DOCUMENT_COLUMNS, Mention
 
 DOC = "d1"
@@ -59,7 +59,7 @@ def make_case(tmp_path: Path, mentions: list[dict], meta: dict | None = None) ->
     write_jsonl(build / "mentions.jsonl", mentions)
     row = {"doc_id": DOC, "issuer": "", "level": "district", "year": 2023, "doc_type": "工作要点",
            "doc_number": "惠教〔2023〕4号", **(meta or {})}
-    write_csv(build / "documents.csv", DOCUMENT_COLUMNS, [row])
+    write_jsonl(build / "documents.jsonl", [{**{c: None for c in DOCUMENT_COLUMNS}, **row, "segments": []}])
     return gold, build
 
 
