@@ -60,7 +60,8 @@ class Unit:
     label: str
     title: str
     pieces: list[tuple[int, int]]  # document offsets, end exclusive
-    text: str = ""
+    text: str = ""  # in the document's matching form (simplified for traditional-script text)
+    printed: str = ""  # the same characters as printed, for quotes
     vector: dict[str, float] = field(default_factory=dict)
     names: dict[str, str] = field(default_factory=dict)  # normalised name -> display name
     quoted: set[str] = field(default_factory=set)  # normalised names the text itself puts in quotes
@@ -95,7 +96,8 @@ def _make_unit(doc: Document, section: Section, pieces: list[tuple[int, int]]) -
     for start, end in pieces:
         unit.starts.append(position)
         position += end - start
-    unit.text = "".join(doc.text[start:end] for start, end in pieces)
+    unit.text = "".join(doc.match_text[start:end] for start, end in pieces)
+    unit.printed = "".join(doc.text[start:end] for start, end in pieces)
     return unit
 
 
@@ -367,7 +369,7 @@ def evidence_spans(lower: Unit, upper: Unit, settings: dict) -> list[dict]:
             offset = us + (li - ls)
             for ui, upper_start, upper_end in _piecewise(upper, offset, offset + lower_end - lower_start):
                 shift = ui - offset
-                text = upper.text[ui:ui + upper_end - upper_start]
+                text = upper.printed[ui:ui + upper_end - upper_start]
                 if len(text) >= reuse["min_chars"]:
                     evidence.append({"lower_start": lower_start + shift, "lower_end": lower_start + shift + len(text),
                                      "upper_start": upper_start, "upper_end": upper_end, "text": text})
@@ -650,7 +652,7 @@ def reuse_summary(corpus: Corpus, alignments: Optional[list[Alignment]] = None,
     for doc_id, rows in by_lower.items():
         document = corpus.document(doc_id)
         uppers = sorted({a.upper_doc for a in rows if a.upper_doc})
-        upper_texts = {u: corpus.document(u).text for u in uppers}
+        upper_texts = {u: corpus.document(u).match_text for u in uppers}
         indexes = {u: seed_index(t, reuse["seed_chars"]) for u, t in upper_texts.items()}
         upper_units = {u: alignable_units(corpus.document(u), corpus.sections.get(u, []), settings) for u in uppers}
         upper_names: set[str] = set()

@@ -62,7 +62,7 @@ def program_occurrences(corpus: Corpus, program: Optional[str] = None) -> dict[s
     if not mentions:
         # no extraction yet: “quoted” names are the programs
         for doc in corpus.documents:
-            for match in _QUOTED.finditer(doc.text):
+            for match in _QUOTED.finditer(doc.match_text):  # traditional script: its simplified form
                 item = entry(normalise_name(match.group(1), settings), match.group(1))
                 item["occurrences"].append(_occurrence(doc, corpus.sections.get(doc.doc_id, []),
                                                        match.start(1), match.end(1), "quoted"))
@@ -90,7 +90,7 @@ def _add_verbatim(item: dict, corpus: Corpus, settings: dict) -> None:
     for doc in corpus.documents:
         taken: list[tuple[int, int]] = [(o["start"], o["end"]) for o in item["occurrences"] if o["doc_id"] == doc.doc_id]
         for label in labels:
-            for match in re.finditer(re.escape(label), doc.text):
+            for match in re.finditer(re.escape(label), doc.match_text):
                 if (doc.doc_id, match.start()) in seen or any(s <= match.start() < e for s, e in taken):
                     continue
                 taken.append((match.start(), match.end()))

@@ -1,46 +1,44 @@
 """Ingest: source files -> cleaned text, metadata and contained documents.
 
-Reads .txt (UTF-8 with or without BOM, GB18030/GBK, UTF-16), .docx, text-based .pdf and
-.html; removes conversion debris; infers metadata from the text and merges it with an
-optional manifest (the manifest wins; disagreements are reported); splits compilations
-(汇编) into their contained documents.
+Reads .txt (UTF-8 with or without BOM, GB18030/GBK, Big5, UTF-16; the decoding that reads most
+like Chinese wins), .docx, text-based .pdf and .html; removes conversion debris; infers metadata
+from the text (for traditional-script text, from its simplified matching form, see kg.script)
+and merges it with an optional manifest (the manifest wins; disagreements are reported); splits
+compilations (汇编) into their contained documents. Every file gets a unique, stable document id.
 """
 from __future__ import annotations
 
-import csv
 import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Optional
 
-import yaml
-
-from kg.errors import InputError
+from kg.errors import InputError, MissingDependency, require
+from kg.manifest import (  # noqa: F401  (MANIFEST_FIELDS is re-exported)
+    MANIFEST_FIELDS, MANIFEST_NAMES, Disagreement, find_manifest, merge_metadata, read_manifest,
+)
 from kg.records import Document, DocumentMeta, Segment
 from kg.resources import lexicon as load_yaml
+from kg.script import TRADITIONAL, detect_script, matching_form, simplified_line
 
 SOURCE_SUFFIXES = {".txt": "txt", ".text": "txt", ".docx": "docx", ".pdf": "pdf", ".html": "html", ".htm": "html"}
-MANIFEST_NAMES = ("manifest.yaml", "manifest.yml", "manifest.csv")
-# Fields a manifest may set; the rest are computed.
-MANIFEST_FIELDS = ("title", "issuer", "level", "region", "year", "period_start", "period_end",
-                   "doc_type", "doc_number", "signatory")
 
+class MissingPackage(InputError):
+    """A file that needs an optional package which is not installed: an installation problem
+    (exit 3), reported for that file like any other error line."""
 
-@dataclass
-class Disagreement:
-    doc_id: str
-    field: str
-    manifest: object
-    inferred: object
+    exit_code = MissingDependency.exit_code
 
 
 @dataclass
 class IngestResult:
     documents: list[Document] = field(default_factory=list)
     errors: list[InputError] = field(default_factory=list)
+    # things worth saying that are not errors (files sharing a stem and the ids they got)
+    notices: list[str] = field(default_factory=list)
     disagreements: list[Disagreement] = field(default_factory=list)
     # doc_id -> upper-level doc ids declared in the manifest (`upper:`); an empty list is an
     # override too: the document has no upper-level documents
@@ -57,34 +55,116 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def decode_bytes(raw: bytes, path: Path) -> tuple[str, str]:
-    """Decode Chinese text in any common encoding; return (text, encoding)."""
-    for bom, encoding in ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):
-        if raw.startswith(bom):
-            return raw.decode(encoding), encoding
-    if b"\x00" in raw and len(raw) % 2 == 0:
-        # UTF-16 without a byte-order mark: UTF-8 and GB text never hold NUL bytes; the
-        # line breaks tell the byte order
-        encoding = "utf-16-le" if raw.count(b"\n\x00") >= raw.count(b"\x00\n") else "utf-16-be"
-        try:
-            return raw.decode(encoding), encoding
-        except UnicodeDecodeError:
-            pass
-    for encoding in ("utf-8", "gb18030"):
-        try:
-            return raw.decode(encoding), encoding
-        except UnicodeDecodeError:
-            continue
-    from charset_normalizer import from_bytes
+@lru_cache(maxsize=1)
+def encoding_settings() -> dict:
+    return load_yaml("encodings.yaml")
 
-    best = from_bytes(raw).best()
-    if best is None:
-        raise InputError(path, "cannot decode text: not UTF-8, GB18030 or UTF-16 and no encoding detected")
-    return str(best), best.encoding
+
+@lru_cache(maxsize=1)
+def not_common() -> re.Pattern:
+    """Everything but the common characters of ``encodings.yaml`` (decoded from their byte ranges)."""
+    chars: set[str] = set()
+    for block in encoding_settings()["common_characters"]:
+        first, last = (int(b, 16) for b in block["lead"])
+        for lead in range(first, last + 1):
+            for low, high in block["trail"]:
+                for trail in range(int(low, 16), int(high, 16) + 1):
+                    try:
+                        chars.add(bytes((lead, trail)).decode(block["encoding"]))
+                    except UnicodeDecodeError:
+                        continue
+    return re.compile("[^" + "".join(re.escape(c) for c in sorted(chars)) + "]+")
+
+
+# U+FFFD, private use, C0/C1 controls except tab, line feed, form feed, carriage return and NUL
+SUSPICIOUS = "\ufffd\ue000-\uf8ff\U000f0000-\U0010ffff\x01-\x08\x0b\x0e-\x1f\x7f-\x9f"
+NOT_SUSPICIOUS = re.compile(f"[^{SUSPICIOUS}]+")
+NOT_COUNTED = re.compile(f"(?:(?![{SUSPICIOUS}])[\\x00-\\x7f\\s])+")
+
+
+@dataclass
+class Plausibility:
+    """How much a decoding reads like Chinese (see ontology/lexicon/encodings.yaml)."""
+
+    score: float
+    common_share: float
+    counted: int
+    suspicious: int
+
+
+def plausibility(text: str) -> Plausibility:
+    counted = len(NOT_COUNTED.sub("", text))
+    common = len(not_common().sub("", text))
+    suspicious = len(NOT_SUSPICIOUS.sub("", text))
+    weight = encoding_settings()["penalty_weight"]
+    if not counted:
+        return Plausibility(0.0, 0.0, 0, suspicious)
+    return Plausibility((common - weight * suspicious) / counted, common / counted, counted, suspicious)
+
+
+def is_plausible(judged: Plausibility) -> bool:
+    settings = encoding_settings()
+    if judged.counted < settings["min_counted"]:  # (nearly) plain ASCII
+        return judged.suspicious == 0
+    return judged.score >= settings["min_plausibility"]
+
+
+def _decoded(raw: bytes, encoding: str) -> str:
+    return raw.decode(encoding, errors="replace").replace("\x00", "")
+
+
+def best_candidate(raw: bytes, encodings: list[str]) -> tuple[Plausibility, str]:
+    """The most plausible decoding of ``raw``; of equals, the first."""
+    best: Optional[tuple[Plausibility, str]] = None
+    for encoding in encodings:
+        judged = plausibility(_decoded(raw, encoding))
+        if best is None or judged.score > best[0].score:
+            best = (judged, encoding)
+    return best
+
+
+def decode_bytes(raw: bytes, path: Path) -> tuple[str, str]:
+    """Decode Chinese text in any common encoding; return (text, encoding).
+
+    A byte-order mark decides; otherwise the candidate decoding that reads most like Chinese
+    wins (ties: the first candidate); charset_normalizer's guess is asked when none does. NUL
+    bytes are dropped (never text; UTF-8 files with a few of them exist). Refused in one line when
+    no decoding gives plausible Chinese.
+    """
+    settings = encoding_settings()
+    for mark in settings["byte_order_marks"]:
+        if raw.startswith(bytes.fromhex(mark["bytes"])):
+            try:
+                return raw.decode(mark["encoding"]).replace("\x00", ""), mark["encoding"]
+            except UnicodeDecodeError:
+                break  # a stray mark: judge the bytes like any others
+    # candidates are ranked on the first bytes (an even number: UTF-16 stays aligned); the winner
+    # then decodes the whole file and is judged on all of it (all are, if it fails there)
+    sample = raw[: settings["sample_bytes"]]
+    judged, encoding = best_candidate(sample, settings["candidates"])
+    text = _decoded(raw, encoding)
+    if len(raw) > len(sample):
+        judged = plausibility(text)
+        if not is_plausible(judged):
+            judged, encoding = best_candidate(raw, settings["candidates"])
+            text = _decoded(raw, encoding)
+    if not is_plausible(judged):
+        from charset_normalizer import from_bytes
+
+        guess = from_bytes(raw).best()
+        if guess is not None:
+            guessed = str(guess).replace("\x00", "")
+            guessed_judged = plausibility(guessed)
+            if guessed_judged.score > judged.score:
+                judged, encoding, text = guessed_judged, guess.encoding, guessed
+    if not is_plausible(judged):
+        raise InputError(path, f"cannot decode text: no encoding gives plausible Chinese (best: {encoding}, "
+                               f"{judged.common_share * 100:.0f} % common characters)")
+    return text, encoding
 
 
 def read_docx(path: Path) -> str:
-    import docx
+    docx = require("docx", "python-docx", needed_for="reading .docx")
     from docx.table import Table
     from docx.text.paragraph import Paragraph
 
@@ -102,7 +182,7 @@ def read_docx(path: Path) -> str:
 
 
 def read_pdf(path: Path) -> str:
-    import pdfplumber
+    pdfplumber = require("pdfplumber", needed_for="reading .pdf")
 
     with pdfplumber.open(str(path)) as pdf:
         pages = [page.extract_text() or "" for page in pdf.pages]
@@ -113,7 +193,9 @@ def read_pdf(path: Path) -> str:
 
 
 def read_html(raw: bytes, path: Path) -> tuple[str, str]:
-    import trafilatura
+    # trafilatura's boilerplate removal imports lxml.html.clean, a separate package since lxml 5.2
+    require("lxml_html_clean", needed_for="reading .html")
+    trafilatura = require("trafilatura", needed_for="reading .html")
 
     html, encoding = decode_bytes(raw, path)
     # precision first keeps site navigation out; recall is the fallback for sparse pages
@@ -142,7 +224,7 @@ def read_source(path: Path) -> tuple[str, str, Optional[str]]:
             return text, fmt, encoding
         text, encoding = decode_bytes(raw, path)
         return text, fmt, encoding
-    except InputError:
+    except (InputError, MissingDependency):
         raise
     except Exception as err:  # a corrupt .docx/.pdf raises library-specific errors
         reason = str(err).splitlines()[0] if str(err) else type(err).__name__
@@ -185,40 +267,64 @@ def ends_mid_sentence(line: str) -> bool:
     return bool(stripped) and stripped[-1] not in SENTENCE_END
 
 
-def clean_text(raw: str) -> str:
+def _remove_matches(text: str, key: str, patterns: list[re.Pattern]) -> tuple[str, str]:
+    """Remove what ``patterns`` find in ``key`` from both ``text`` and ``key`` (same length)."""
+    for pattern in patterns:
+        spans = [m.span() for m in pattern.finditer(key)]
+        if not spans:
+            continue
+        kept, kept_key, last = [], [], 0
+        for start, end in spans:
+            kept.append(text[last:start])
+            kept_key.append(key[last:start])
+            last = end
+        text = "".join(kept) + text[last:]
+        key = "".join(kept_key) + key[last:]
+    return text, key
+
+
+def clean_text(raw: str, to_match: Optional[Callable[[str], str]] = None) -> str:
     """Remove conversion debris and re-join sentences broken across lines.
 
     Keeps one paragraph per line; table cells (tab-indented lines) stay on their own lines.
+    ``to_match`` gives a line's matching form (simplified, same length) for traditional-script
+    text: the decisions are made on it, the printed characters are kept. Linear in the text length.
     """
     text = unicodedata.normalize("NFC", raw).replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n")
     text = text.replace("\ufeff", "").replace("\u00a0", " ")
-    for pattern in DEBRIS_PATTERNS:
-        text = pattern.sub("", text)
-    lines: list[str] = []
-    for line in text.split("\n"):
+    key = "\n".join(to_match(line) for line in text.split("\n")) if to_match else text
+    text, key = _remove_matches(text, key, DEBRIS_PATTERNS)
+    lines: list[tuple[str, str]] = []  # (printed, matching form)
+    for line, line_key in zip(text.split("\n"), key.split("\n")):
         is_cell = line.startswith("\t")
-        if PAGE_NUMBER_LINE.match(line) and not is_cell:  # "65/30" in a table is data
+        if PAGE_NUMBER_LINE.match(line_key) and not is_cell:  # "65/30" in a table is data
             continue
-        line = line.strip(" \u3000\t\v")
-        if not line:
+        stripped = line.strip(" \u3000\t\v")
+        if not stripped:
             continue
-        lines.append(("\t" + line) if is_cell else line)
+        at = len(line) - len(line.lstrip(" \u3000\t\v"))
+        line_key = line_key[at:at + len(stripped)]
+        lines.append((("\t" + stripped, "\t" + line_key) if is_cell else (stripped, line_key)))
 
-    paragraphs: list[str] = []
-    for line in lines:
-        previous = paragraphs[-1] if paragraphs else None
+    # a paragraph: its printed pieces, and what the join decision needs of its matching form
+    paragraphs: list[list[str]] = []
+    previous_key, previous_is_body = None, False
+    for line, line_key in lines:
         if (
-            previous is not None
-            and not previous.startswith("\t")
-            and not line.startswith("\t")
-            and is_body_line(previous)
-            and ends_mid_sentence(previous)
-            and not is_heading_like(line)
+            previous_key is not None
+            and not previous_key.startswith("\t")
+            and not line_key.startswith("\t")
+            and previous_is_body
+            and ends_mid_sentence(previous_key)
+            and not is_heading_like(line_key)
         ):
-            paragraphs[-1] = previous + line
+            paragraphs[-1].append(line)
+            previous_key = line_key
+            previous_is_body = True  # longer than the body-line minimum, or had a clause mark
         else:
-            paragraphs.append(line)
-    return "\n".join(paragraphs) + "\n"
+            paragraphs.append([line])
+            previous_key, previous_is_body = line_key, is_body_line(line_key)
+    return "\n".join("".join(pieces) for pieces in paragraphs) + "\n"
 
 
 # --------------------------------------------------------------------------- metadata
@@ -338,67 +444,6 @@ def infer_metadata(text: str, doc_id: str, title: Optional[str] = None) -> Docum
     )
 
 
-# --------------------------------------------------------------------------- manifest
-
-def find_manifest(corpus_dir: Path) -> Optional[Path]:
-    for name in MANIFEST_NAMES:
-        candidate = corpus_dir / name
-        if candidate.exists():
-            return candidate
-    return None
-
-
-def coerce(name: str, value):
-    if value in (None, ""):
-        return None
-    if name in ("year", "period_start", "period_end"):
-        return int(value)
-    return str(value)
-
-
-def read_manifest(path: Path) -> dict[str, dict]:
-    """doc_id -> manifest fields. YAML (a list of mappings, or `documents:` list) or CSV."""
-    try:
-        if path.suffix == ".csv":
-            with path.open(encoding="utf-8-sig", newline="") as rows:
-                entries = list(csv.DictReader(rows))
-        else:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-            entries = data.get("documents", []) if isinstance(data, dict) else data
-    except (yaml.YAMLError, csv.Error, UnicodeDecodeError) as err:
-        raise InputError(path, f"malformed manifest: {str(err).splitlines()[0]}") from err
-    manifest: dict[str, dict] = {}
-    for entry in entries or []:
-        if not isinstance(entry, dict) or not entry.get("id"):
-            raise InputError(path, f"manifest entry without an `id`: {entry!r}"[:200])
-        record = {}
-        for name in MANIFEST_FIELDS:
-            if name in entry:
-                record[name] = coerce(name, entry[name])
-        if "period" in entry and entry["period"]:
-            record["period_start"], record["period_end"] = (int(y) for y in entry["period"])
-        if "upper" in entry:
-            upper = entry["upper"]
-            # CSV manifests list upper-level ids in one cell, separated by ; or spaces
-            record["upper"] = re.split(r"[;,\s]+", upper.strip()) if isinstance(upper, str) and upper.strip() else (upper or [])
-        manifest[str(entry["id"])] = record
-    return manifest
-
-
-def merge_metadata(inferred: DocumentMeta, declared: dict) -> tuple[DocumentMeta, list[Disagreement]]:
-    """The manifest wins; every field where inference found something else is reported."""
-    disagreements = []
-    updates = {}
-    for name in MANIFEST_FIELDS:
-        if name not in declared:
-            continue
-        value, guess = declared[name], getattr(inferred, name)
-        if guess is not None and value is not None and str(guess) != str(value):
-            disagreements.append(Disagreement(inferred.doc_id, name, value, guess))
-        updates[name] = value
-    return replace(inferred, **updates), disagreements
-
-
 # --------------------------------------------------------------------------- compilations
 
 TOC_ENTRY = re.compile(r"^(?P<n>\d{1,2})[.．、]\s*(?P<title>.*?)\s*(?P<page>\d{1,4})?$")
@@ -451,15 +496,24 @@ def outline_blocks(lines: list[str], begin: int, end: int) -> list[tuple[int, in
     return blocks
 
 
-def split_compilation(text: str, parent: DocumentMeta) -> list[Document]:
+def split_compilation(text: str, parent: DocumentMeta, match_text: Optional[str] = None) -> list[Document]:
     """Split a 汇编 into its documents `<id>#1..#N` in table-of-contents order.
 
     A compilation may carry, per contained document, its heading outline, its body, or both;
     a body cut off before its outline ends is marked truncated, an outline without a body
-    outline-only.
+    outline-only. Decisions are made on ``match_text`` (the simplified form of a traditional
+    text, same length), the parts keep the printed text.
     """
-    lines = text.split("\n")
+    lines = (match_text or text).split("\n")
+    printed = text.split("\n")
     titles, toc_start, toc_end = parse_toc(lines)
+
+    def printed_title(title: str) -> str:
+        for index in range(toc_start, toc_end):
+            at = lines[index].find(title)
+            if at >= 0:
+                return printed[index][at:at + len(title)]
+        return title
     compilation_title = next((l for l in lines[max(0, toc_start - 3):toc_start] if "汇编" in l), None)
     title_line = toc_start - 1 if compilation_title else toc_start
 
@@ -491,20 +545,20 @@ def split_compilation(text: str, parent: DocumentMeta) -> list[Document]:
         parts: list[tuple[str, str]] = []
         status = "complete"
         if body:
-            parts.append(("body", "\n".join(lines[body[0]:body[1]]).strip("\n")))
+            parts.append(("body", "\n".join(printed[body[0]:body[1]]).strip("\n")))
             body_measures = sum(1 for l in lines[body[0]:body[1]] if NUMBERED.match(l))
             outline_measures = sum(1 for l in lines[outline[0]:outline[1]] if NUMBERED.match(l)) if outline else 0
             last = lines[body[1] - 1].rstrip() if body[1] > body[0] else ""
             if body_measures < outline_measures or (last and last[-1] not in SENTENCE_END):
                 status = "truncated"
                 if outline:
-                    parts.append(("outline", "\n".join(lines[outline[0]:outline[1]])))
+                    parts.append(("outline", "\n".join(printed[outline[0]:outline[1]])))
         elif outline:
             status = "outline-only"
-            parts.append(("outline", title + "\n" + "\n".join(lines[outline[0]:outline[1]])))
+            parts.append(("outline", printed_title(title) + "\n" + "\n".join(printed[outline[0]:outline[1]])))
         else:
             status = "outline-only"
-            parts.append(("outline", title))
+            parts.append(("outline", printed_title(title)))
         segments, chunks, offset = [], [], 0
         for kind, chunk in parts:
             chunk = chunk.strip("\n") + "\n"
@@ -512,10 +566,12 @@ def split_compilation(text: str, parent: DocumentMeta) -> list[Document]:
             chunks.append(chunk)
             offset += len(chunk)
         part_text = "".join(chunks)
-        meta = infer_metadata(part_text, f"{parent.doc_id}#{position + 1}", title=title)
+        part_match = matching_form(part_text, parent.script)
+        meta = infer_metadata(part_match, f"{parent.doc_id}#{position + 1}", title=title)
         meta = replace(
             meta, parent=parent.doc_id, status=status, sha256=parent.sha256,
             source=parent.source, source_format=parent.source_format, encoding=parent.encoding,
+            script=parent.script,
         )
         meta = replace(meta, **anonymised_issuer(title, meta))
         documents.append(Document(meta=meta, text=part_text, segments=segments))
@@ -535,28 +591,119 @@ def anonymised_issuer(title: str, meta: DocumentMeta) -> dict:
 
 # --------------------------------------------------------------------------- corpus
 
-def ingest_file(path: Path) -> list[Document]:
-    """One source file -> one document, or several for a compilation."""
+def ingest_file(path: Path, doc_id: Optional[str] = None) -> list[Document]:
+    """One source file -> one document, or several for a compilation.
+
+    ``doc_id`` defaults to the file's own id (:func:`doc_id_of`); ingest_corpus passes the
+    corpus-wide unique one. A traditional-script text is cleaned, structured and read for
+    metadata through its simplified matching form (kg.script); its text stays as printed.
+    """
+    path = Path(path)
     raw, fmt, encoding = read_source(path)
-    text = clean_text(raw)
+    script = detect_script(raw)
+    text = clean_text(raw, simplified_line if script == TRADITIONAL else None)
     if not text.strip():
-        raise InputError(path, "file is empty after cleaning")
-    meta = infer_metadata(text, path.stem)
-    meta = replace(meta, sha256=sha256_of(path), source=path.name, source_format=fmt, encoding=encoding)
-    lines = text.split("\n")
-    if is_compilation(lines):
-        parts = split_compilation(text, meta)
+        raise InputError(path, "empty file" if not raw.strip() else "file is empty after cleaning")
+    match_text = matching_form(text, script)
+    meta = infer_metadata(match_text, doc_id or doc_id_of(path.name))
+    meta = replace(meta, sha256=sha256_of(path), source=path.name, source_format=fmt, encoding=encoding,
+                   script=script)
+    if is_compilation(match_text.split("\n")):
+        parts = split_compilation(text, meta, match_text)
         if parts:
             return parts
     return [Document(meta=meta, text=text, segments=[Segment("body", 0, len(text))])]
 
 
+# Reserved in ids derived from file names: `#` marks compilation parts (`<id>#1`), `%` the escape.
+ID_ESCAPES = {"%": "%25", "#": "%23"}
+
+
+def doc_id_of(file_name: str, whole_name: bool = False) -> str:
+    """The document id a file name gives: its stem (or whole name), `#` and `%` percent-encoded,
+    so that `comp#1.txt` (`comp%231`) never collides with part 1 of the compilation `comp.txt`."""
+    name = file_name if whole_name else Path(file_name).stem
+    return "".join(ID_ESCAPES.get(char, char) for char in name)
+
+
+def document_ids(files: list[Path]) -> tuple[dict[Path, str], list[str]]:
+    """A unique, stable id for every source file, and a notice for each set of files sharing a stem.
+
+    The id is the stem; files sharing one (`x.txt`, `x.docx`) are all named by their file name
+    instead (`x.txt`, `x.docx`), again until no two share an id (`x.txt.pdf` next to them).
+    """
+    ids = {path: doc_id_of(path.name) for path in files}
+    notices = []
+    while True:
+        by_id: dict[str, list[Path]] = {}
+        for path in files:
+            by_id.setdefault(ids[path], []).append(path)
+        shared = [group for group in by_id.values() if len(group) > 1]
+        if not shared:
+            return ids, notices
+        for group in shared:
+            for path in group:
+                ids[path] = doc_id_of(path.name, whole_name=True)
+            notices.append(f"{', '.join(p.name for p in group)}: same file stem, so each document's id is its "
+                           f"file name ({', '.join(ids[p] for p in group)})")
+
+
+def case_collisions(ids: dict[Path, str]) -> list[InputError]:
+    """Ids that differ only by case would overwrite each other's text file on a case-insensitive
+    disk (macOS, Windows): all but the first (in file name order) are refused."""
+    errors = []
+    first: dict[str, Path] = {}
+    for path in sorted(ids):
+        key = ids[path].casefold()
+        if key in first:
+            errors.append(InputError(path, f"id {ids[path]!r} differs only by case from {ids[first[key]]!r} of "
+                                           f"{first[key].name}; rename one of the two files"))
+        else:
+            first[key] = path
+    return errors
+
+
+IGNORED_SUFFIXES = (".md", ".yaml", ".yml", ".csv", ".json")
+
+
+def scan_corpus(corpus_dir: Path) -> tuple[list[Path], list[InputError]]:
+    """The source files of a corpus folder, and one error per symbolic link not followed:
+    broken ones and those leading outside the folder."""
+    root = corpus_dir.resolve()
+    files, errors = [], []
+    for path in sorted(corpus_dir.iterdir()):
+        if path.name.startswith(".") or path.name in MANIFEST_NAMES or path.suffix.lower() in IGNORED_SUFFIXES:
+            continue
+        if path.is_symlink():
+            try:
+                target = path.resolve(strict=True)
+            except (OSError, RuntimeError):  # missing target, or a loop
+                errors.append(InputError(path, "broken symbolic link"))
+                continue
+            if not target.is_relative_to(root):
+                errors.append(InputError(path, "symbolic link to outside the corpus folder, not followed"))
+                continue
+        if path.is_file():
+            files.append(path)
+    return files, errors
+
+
 def source_files(corpus_dir: Path) -> list[Path]:
-    return sorted(
-        p for p in corpus_dir.iterdir()
-        if p.is_file() and not p.name.startswith(".") and p.name not in MANIFEST_NAMES
-        and p.suffix.lower() not in (".md", ".yaml", ".yml", ".csv", ".json")
-    )
+    """The source files of a corpus folder (symbolic links leading outside it left out)."""
+    return scan_corpus(corpus_dir)[0]
+
+
+def ingest_one(path: Path, doc_id: str) -> list[Document]:
+    """ingest_file, with every failure turned into one error line for that file."""
+    try:
+        return ingest_file(path, doc_id)
+    except InputError:
+        raise
+    except MissingDependency as err:
+        raise MissingPackage(path, str(err)) from err
+    except Exception as err:  # a bug or a file no check foresaw: this file fails, the others go on
+        reason = str(err).splitlines()[0] if str(err).strip() else ""
+        raise InputError(path, f"cannot ingest ({type(err).__name__}{': ' + reason if reason else ''})") from err
 
 
 def ingest_corpus(
@@ -573,12 +720,20 @@ def ingest_corpus(
     manifest_path = (Path(manifest) if manifest else find_manifest(corpus_dir)) if use_manifest else None
     if manifest_path and not manifest_path.exists():
         raise InputError(manifest_path, "manifest not found")
-    declared = read_manifest(manifest_path) if manifest_path else {}
+    files, link_errors = scan_corpus(corpus_dir)
+    declared = read_manifest(manifest_path, files) if manifest_path else {}
     result = IngestResult(upper_overrides={
         doc_id: list(entry["upper"]) for doc_id, entry in declared.items() if "upper" in entry})
-    for path in source_files(corpus_dir):
+    result.errors.extend(link_errors)
+    ids, result.notices = document_ids(files)
+    refused = case_collisions(ids)
+    result.errors.extend(refused)
+    refused_paths = {Path(err.path) for err in refused}
+    for path in files:
+        if path in refused_paths:
+            continue
         try:
-            documents = ingest_file(path)
+            documents = ingest_one(path, ids[path])
         except InputError as err:
             result.errors.append(err)
             continue

@@ -7,6 +7,7 @@ Target indicators are linked here too (:mod:`kg.indicators`), once for every lat
 """
 from __future__ import annotations
 
+import bisect
 import functools
 import hashlib
 import re
@@ -165,7 +166,7 @@ def _propagated_names(mentions: list[Mention], lexicon: Lexicon) -> dict[str, Op
     seen: dict[str, list[Mention]] = {}
     for mention in mentions:
         if mention.type == "program" and mention.source in settings["sources"]:
-            seen.setdefault(canonical_form(mention.text, lexicon), []).append(mention)
+            seen.setdefault(canonical_form(mention.matching, lexicon), []).append(mention)
     names: dict[str, Optional[str]] = {}
     for name, found in seen.items():
         kind = next((m.subtype for m in found if m.subtype), None)
@@ -183,7 +184,7 @@ def propagate(mentions: list[Mention], corpus: Corpus, lexicon: Optional[Lexicon
     document uses them without the quotes or head word that made them recognisable (道德课堂 quoted
     in one plan, plain in another). Returns the new mentions only; occurrences overlapping a program
     mention or inside a 《title》 are skipped. Extraction itself stays per document."""
-    from kg.structure import section_at
+    from kg.structure import SectionIndex
 
     lexicon = lexicon if lexicon is not None else load_lexicon()
     names = _propagated_names(mentions, lexicon)
@@ -196,23 +197,42 @@ def propagate(mentions: list[Mention], corpus: Corpus, lexicon: Optional[Lexicon
             taken.setdefault(mention.doc_id, []).append((mention.start, mention.end))
     found = []
     for document in corpus.documents:
-        text = document.text
-        blocked = taken.get(document.doc_id, []) + [m.span() for m in TITLE.finditer(text)]
-        sections = corpus.sections.get(document.doc_id) or []
+        text = document.match_text  # traditional-script text is matched in its simplified form
+        blocked = _Spans(taken.get(document.doc_id, []) + [m.span() for m in TITLE.finditer(text)])
+        sections = SectionIndex(corpus.sections.get(document.doc_id) or [])
+        breaks = [m.start() for m in re.finditer(f"[{re.escape(SENTENCE_END)}]", text)]
         for match in pattern.finditer(text):
             start, end = match.span()
-            if any(a < end and start < b for a, b in blocked):
+            if blocked.overlaps(start, end):
                 continue
-            section = section_at(sections, start) if sections else None
-            sentence_start = max(text.rfind(ch, 0, start) for ch in SENTENCE_END) + 1
-            ends = [i for i in (text.find(ch, end) for ch in SENTENCE_END) if i >= 0]
+            section = sections.at(start)
+            before = bisect.bisect_left(breaks, start)
+            after = bisect.bisect_left(breaks, end)
+            printed = document.text[start:end]
             found.append(Mention(
-                doc_id=document.doc_id, type="program", text=match.group(0), start=start, end=end,
-                measure=section.label if section else None, sentence_start=sentence_start,
-                sentence_end=min(ends) + 1 if ends else len(text), source="corpus-repeat",
-                subtype=names[match.group(0)],
+                doc_id=document.doc_id, type="program", text=printed, start=start, end=end,
+                measure=section.label if section else None,
+                sentence_start=breaks[before - 1] + 1 if before else 0,
+                sentence_end=breaks[after] + 1 if after < len(breaks) else len(text), source="corpus-repeat",
+                subtype=names[match.group(0)], match_text=match.group(0) if printed != match.group(0) else None,
             ))
     return found
+
+
+class _Spans:
+    """Does [start, end) overlap any of a set of spans? (binary search over a prefix maximum)"""
+
+    def __init__(self, spans: list[tuple[int, int]]):
+        spans = sorted(spans)
+        self.starts = [a for a, _ in spans]
+        self.reach, furthest = [], -1
+        for _, b in spans:
+            furthest = max(furthest, b)
+            self.reach.append(furthest)
+
+    def overlaps(self, start: int, end: int) -> bool:
+        before = bisect.bisect_left(self.starts, end)  # spans starting before `end`
+        return before > 0 and self.reach[before - 1] > start
 
 
 def link(mentions: list[Mention], lexicon: Optional[Lexicon] = None,
@@ -228,7 +248,7 @@ def link(mentions: list[Mention], lexicon: Optional[Lexicon] = None,
     if corpus is not None:
         extra = propagate(mentions, corpus, lexicon)
         mentions = sorted([*mentions, *extra], key=lambda m: (m.doc_id, m.start, m.end, m.type))
-    canonicals = {id(m): canonical_form(m.text, lexicon) for m in mentions if m.type == "program"}
+    canonicals = {id(m): canonical_form(m.matching, lexicon) for m in mentions if m.type == "program"}
 
     groups: dict[str, list[Mention]] = {}
     curated_by_key: dict[str, Concept] = {}
@@ -269,7 +289,7 @@ def link(mentions: list[Mention], lexicon: Optional[Lexicon] = None,
             pref, cid = linked[id(mention)]
             mention = replace(mention, canonical=pref, concept=cid)
         elif mention.type == "organization" and mention.canonical is None:
-            mention = replace(mention, canonical=_normalise(mention.text))
+            mention = replace(mention, canonical=_normalise(mention.matching))
         out.append(mention)
     out, indicator_concepts = link_targets(out)
     return out, concepts + indicator_concepts

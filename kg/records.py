@@ -9,6 +9,8 @@ Character offsets are always into the *cleaned* text of the document
 """
 from __future__ import annotations
 
+import hashlib
+import re
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal, Optional
 
@@ -41,6 +43,7 @@ class DocumentMeta:
     source: Optional[str] = None  # source file name inside the corpus folder
     source_format: Optional[str] = None  # txt | docx | pdf | html
     encoding: Optional[str] = None  # detected encoding of a .txt / .html source
+    script: Optional[str] = None  # simplified | traditional (None: not yet detected)
 
 
 DOCUMENT_COLUMNS = [f.name for f in fields(DocumentMeta)]
@@ -58,12 +61,44 @@ class Segment:
 @dataclass
 class Document:
     meta: DocumentMeta
-    text: str  # cleaned text; all offsets point into it
+    text: str  # cleaned text as printed; all offsets point into it
     segments: list[Segment] = field(default_factory=list)
+    _matching: Optional[tuple[str, str]] = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def doc_id(self) -> str:
         return self.meta.doc_id
+
+    @property
+    def match_text(self) -> str:
+        """The text rules and lexicons match on: ``text`` itself, or for a traditional-script
+        document its simplified form, of the same length (offsets are the same in both)."""
+        if self._matching is None or self._matching[0] is not self.text:
+            from kg.script import matching_form
+
+            self._matching = (self.text, matching_form(self.text, self.meta.script))
+        return self._matching[1]
+
+
+# Text files of a build: `text/<doc_id>.txt`, unless the id would make an awkward or unsafe file
+# name (too long, leading `-` or `.`, a path separator); then a readable prefix and a hash of the
+# id. Ids shaped like a hashed name are hashed too, so two ids never share a file.
+MAX_FILE_NAME_BYTES = 200
+HASHED_NAME = re.compile(r"~[0-9a-f]{16}$")
+UNSAFE_IN_FILE_NAME = re.compile(r"[/\\\x00-\x1f\x7f]")
+
+
+def text_file_name(doc_id: str) -> str:
+    """The file name of a document's cleaned text in a build's `text/` folder."""
+    name = f"{doc_id}.txt"
+    if (len(name.encode("utf-8")) <= MAX_FILE_NAME_BYTES and not doc_id.startswith(("-", "."))
+            and not UNSAFE_IN_FILE_NAME.search(doc_id) and not HASHED_NAME.search(doc_id)):
+        return name
+    digest = hashlib.sha1(doc_id.encode("utf-8")).hexdigest()[:16]
+    prefix = UNSAFE_IN_FILE_NAME.sub("_", doc_id).lstrip("-.")
+    while len(prefix.encode("utf-8")) > 80:
+        prefix = prefix[:-1]
+    return f"{prefix or 'doc'}~{digest}.txt"
 
 
 @dataclass
@@ -113,9 +148,17 @@ class Mention:
     comparator: Optional[str] = None
     year: Optional[int] = None
     kind: Optional[str] = None  # target | baseline | achieved
+    # the span in the document's matching form (simplified) where it differs from `text`; names
+    # are made from it. Not written out: `canonical` carries what it decided.
+    match_text: Optional[str] = None
+
+    @property
+    def matching(self) -> str:
+        return self.match_text or self.text
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
+        data.pop("match_text")
         if self.type != "target":
             for key in ("indicator", "value", "unit", "comparator", "year", "kind"):
                 data.pop(key)

@@ -4,9 +4,12 @@ Heading patterns and their nesting ranks live in ontology/lexicon/headings.yaml.
 Labels are the shortest heading path that is unique in the document: a measure whose
 number is unique across the document is labelled by its number ("17"); otherwise by its
 full path ("三(三)2", "一(一)3(1)"). Columns are "专栏N", projects "工程N".
+Headings are recognised in the document's matching form (simplified, see kg.script); titles are
+the printed text. Linear in the length of the text.
 """
 from __future__ import annotations
 
+import bisect
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -67,17 +70,32 @@ def match_heading(line: str, expected_measure: int) -> Optional[tuple[HeadingRul
 
 def heading_title(rest: str) -> str:
     """The heading's own words: up to the first full stop (a measure's body may follow)."""
-    rest = rest.strip().lstrip("—－-").strip()
-    stop = SENTENCE_STOP.search(rest)
-    return rest[: stop.start()] if stop else rest
+    start, end = heading_title_span(rest)
+    return rest[start:end]
+
+
+def heading_title_span(rest: str) -> tuple[int, int]:
+    """Where :func:`heading_title` lies in ``rest`` (so the printed form can be cut out)."""
+    start, end = 0, len(rest)
+    while start < end and rest[start].isspace():
+        start += 1
+    while start < end and rest[start] in "—－-":
+        start += 1
+    while start < end and rest[start].isspace():
+        start += 1
+    while end > start and rest[end - 1].isspace():
+        end -= 1
+    stop = SENTENCE_STOP.search(rest, start, end)
+    return start, stop.start() if stop else end
 
 
 def find_headings(doc: Document) -> list[Heading]:
     headings: list[Heading] = []
     segments = doc.segments or []
+    printed = doc.text
     last_measure = 0
     offset = 0
-    for line in doc.text.split("\n"):
+    for line in doc.match_text.split("\n"):
         start, end = offset, offset + len(line)
         offset = end + 1
         if not line.strip():
@@ -92,7 +110,9 @@ def find_headings(doc: Document) -> list[Heading]:
         if rule.kind == "measure":
             # restart the expected sequence in an outline segment of a compilation
             last_measure = int(number)
-        headings.append(Heading(rule.kind, rule.rank, number, heading_title(line[found.end():]), start, end, segment))
+        title_start, title_end = heading_title_span(line[found.end():])
+        title = printed[start + found.end() + title_start:start + found.end() + title_end]
+        headings.append(Heading(rule.kind, rule.rank, number, title, start, end, segment))
     return headings
 
 
@@ -114,6 +134,7 @@ def parse_structure(doc: Document) -> list[Section]:
     measure_numbers = Counter(h.number for h in headings if h.kind == "measure" and h.segment == "body")
     outline_numbers = Counter(h.number for h in headings if h.kind == "measure" and h.segment == "outline")
 
+    ends = section_ends(headings, len(doc.text))
     sections: list[Section] = []
     stack: list[tuple[int, Heading, str, str]] = []  # (rank, heading, path, label)
     seen_labels: set[str] = set()
@@ -137,15 +158,12 @@ def parse_structure(doc: Document) -> list[Section]:
         if outline and (label in seen_labels or (heading.kind, heading.number) in body_has and heading.kind == "measure"):
             stack.append((heading.rank, heading, path, label))
             continue  # the body already has this heading
-        end = len(doc.text)
-        for later in headings[index + 1:]:
-            if later.rank <= heading.rank or later.segment != heading.segment:
-                end = later.start
-                break
+        end = ends[index]
         if outline:
             segment_end = next((s.end for s in doc.segments if s.start <= heading.start < s.end), end)
             end = min(end, segment_end)
-        end = len(doc.text[:end].rstrip("\n"))
+        while end > 0 and doc.text[end - 1] == "\n":
+            end -= 1
         sections.append(Section(
             doc_id=doc.doc_id, label=label, kind=heading.kind, number=heading.number, title=heading.title,
             start=heading.start, end=end, heading_end=heading.heading_end,
@@ -155,6 +173,22 @@ def parse_structure(doc: Document) -> list[Section]:
         seen_labels.add(label)
         stack.append((heading.rank, heading, path, label))
     return sections
+
+
+def section_ends(headings: list[Heading], text_length: int) -> list[int]:
+    """Where each heading's section ends: at the next heading of the same or a higher rank, or of
+    another segment (the text's end if none). One pass with a stack of open sections."""
+    ends = [text_length] * len(headings)
+    open_sections: list[int] = []  # indices, ranks strictly increasing
+    for index, heading in enumerate(headings):
+        if open_sections and headings[open_sections[-1]].segment != heading.segment:
+            for opened in open_sections:
+                ends[opened] = heading.start
+            open_sections = []
+        while open_sections and headings[open_sections[-1]].rank >= heading.rank:
+            ends[open_sections.pop()] = heading.start
+        open_sections.append(index)
+    return ends
 
 
 def measures(sections: list[Section]) -> list[Section]:
@@ -169,6 +203,31 @@ def section_at(sections: list[Section], offset: int) -> Optional[Section]:
             if best is None or section.start >= best.start:
                 best = section
     return best
+
+
+class SectionIndex:
+    """``section_at`` for many offsets of one document: a binary search for the last section
+    starting at or before the offset, then up its enclosing sections (spans nest)."""
+
+    def __init__(self, sections: list[Section]):
+        self.sections = sorted(sections, key=lambda s: s.start)
+        self.starts = [s.start for s in self.sections]
+        self.enclosing: list[Optional[int]] = []
+        open_sections: list[int] = []
+        for index, section in enumerate(self.sections):
+            while open_sections and self.sections[open_sections[-1]].end <= section.start:
+                open_sections.pop()
+            self.enclosing.append(open_sections[-1] if open_sections else None)
+            open_sections.append(index)
+
+    def at(self, offset: int) -> Optional[Section]:
+        index: Optional[int] = bisect.bisect_right(self.starts, offset) - 1
+        while index is not None and index >= 0:
+            section = self.sections[index]
+            if section.start <= offset < section.end:
+                return section
+            index = self.enclosing[index]
+        return None
 
 
 def text_of(doc: Document, section: Section) -> str:
