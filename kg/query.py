@@ -5,6 +5,11 @@ prefixes (kg:, oa:, skos: ...) without declaring them. Parameters are bound with
 Oxigraph's substitutions (never pasted into the query text); Oxigraph only substitutes
 variables of the SELECT projection, so every canned query projects its parameters.
 
+Federated queries (``SERVICE <http://…>``, which make Oxigraph send HTTP requests to any
+address) are refused before execution unless ``federated=True`` (``--allow-federated``):
+``service_clause`` finds the SERVICE keyword with a small SPARQL tokenizer, so variables,
+prefixed names, strings, IRIs and comments that merely contain the word do not count.
+
 A canned query file starts with a comment header::
 
     # Title: A program's documents and years
@@ -71,10 +76,13 @@ class QueryResult:
         return [dict(zip(self.columns, row)) for row in self.rows]
 
     def to_csv(self) -> str:
+        """CSV for spreadsheets: cells that would start a formula are neutralised (kg.fileio.spreadsheet_safe)."""
+        from kg.fileio import spreadsheet_safe
+
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(self.columns)
-        writer.writerows([["" if v is None else v for v in row] for row in self.rows])
+        writer.writerows([[spreadsheet_safe(v) for v in row] for row in self.rows])
         return out.getvalue()
 
     def to_json(self) -> str:
@@ -113,24 +121,95 @@ def _clip(text: str, limit: int) -> str:
     return text
 
 
+# ------------------------------------------------------------------ federated queries
+
+FEDERATED_DISABLED = "SERVICE (federated query) is disabled; {how} --allow-federated to allow it"
+
+# One SPARQL token per match, read the way Oxigraph's grammar reads them (SPARQL 1.1 §19.8):
+# nothing inside a comment, string, IRI, variable or prefixed name is a keyword. A query this
+# tokenizer misreads is one Oxigraph cannot parse either, and an unparsable query fetches nothing.
+_NAME_CHAR = r"[\w\-\u00B7\u0300-\u036F\u203F\u2040]"
+_LOCAL_CHAR = rf"(?:{_NAME_CHAR}|:|%[0-9A-Fa-f]{{2}}|\\[_~.\-!$&'()*+,;=/?#@%])"
+_LOCAL_NAME = rf"{_LOCAL_CHAR}(?:(?:{_LOCAL_CHAR}|\.)*{_LOCAL_CHAR})?"
+_SPARQL_TOKEN = re.compile("|".join([
+    r"(?P<space>\s+)",
+    r"(?P<comment>#[^\n\r]*)",
+    r"(?P<string>'''(?:'{0,2}(?:[^'\\]|\\.))*'''|\"\"\"(?:\"{0,2}(?:[^\"\\]|\\.))*\"\"\""
+    r"|'(?:[^'\\\n\r]|\\.)*'|\"(?:[^\"\\\n\r]|\\.)*\")",
+    r"(?P<iri><(?:[^<>\"{}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*>)",
+    rf"(?P<variable>[?$]{_NAME_CHAR}+)",
+    rf"(?P<blank>_:{_LOCAL_NAME})",
+    rf"(?P<pname>(?P<prefix>[^\W\d_](?:(?:{_NAME_CHAR}|\.)*{_NAME_CHAR})?)?:(?:{_LOCAL_NAME})?)",
+    r"(?P<word>\w+)",
+    r"(?P<other>.)",
+]), re.DOTALL)
+
+
+def sparql_tokens(sparql: str) -> list[tuple[str, str, str]]:
+    """(kind, text, prefix of a prefixed name) of the query's tokens, without spaces and comments."""
+    tokens = []
+    for match in _SPARQL_TOKEN.finditer(sparql):
+        kind = "pname" if match.group("pname") is not None else match.lastgroup
+        if kind not in ("space", "comment"):
+            tokens.append((kind, match.group(), match.group("prefix") or ""))
+    return tokens
+
+
+def service_clause(sparql: str) -> bool:
+    """True if the query has a SERVICE clause (the keyword, in any letter case).
+
+    Oxigraph needs no space around a keyword, so ``1SERVICE<…>``, ``trueSERVICE …`` and
+    ``SERVICE:x{…}`` (the keyword, then the prefixed name ``:x``) are SERVICE clauses too:
+    any bare word containing "service" counts (bare words are only keywords, function names,
+    booleans and numbers), and so does a prefixed name whose prefix contains it when ``{``
+    follows. ``?service``, ``ex:service``, ``"SERVICE"``, ``<http://x/SERVICE>``, a comment,
+    ``PREFIX service: <…>`` and ``?s service:p ?o`` do not.
+    """
+    if "service" not in sparql.lower():
+        return False
+    tokens = sparql_tokens(sparql)
+    for index, (kind, text, prefix) in enumerate(tokens):
+        if kind == "word" and "service" in text.lower():
+            return True
+        if kind == "pname" and "service" in prefix.lower():
+            if index + 1 < len(tokens) and tokens[index + 1][1] == "{":
+                return True
+    return False
+
+
+def check_federated(sparql: str, federated: bool, how: str = "run with") -> None:
+    """InputError if the query has a SERVICE clause and federated queries are off."""
+    if not federated and service_clause(sparql):
+        raise InputError("query", FEDERATED_DISABLED.format(how=how))
+
+
 # ------------------------------------------------------------------ running queries
 
 def run_query(build_dir: Path | str, sparql: str, bindings: Mapping[str, Any] | None = None,
-              store: ox.Store | None = None) -> QueryResult:
-    """Run SPARQL (SELECT / ASK / CONSTRUCT / DESCRIBE) on ``build_dir/store``."""
-    if store is None:
-        from kg.store import open_store
+              store: ox.Store | None = None, federated: bool = False) -> QueryResult:
+    """Run SPARQL (SELECT / ASK / CONSTRUCT / DESCRIBE) on ``build_dir/store``.
 
-        store = open_store(Path(build_dir) / "store")
+    Without ``store``, the build is held while the query runs (``kg.store.held_store``): the
+    answer comes from one build even if ``kg build`` replaces it meanwhile. A SERVICE clause is
+    refused unless ``federated``: Oxigraph would fetch from that address, with no time limit.
+    """
+    check_federated(sparql, federated)
+    if store is None:
+        from kg.store import held_store
+
+        with held_store(build_dir) as held:
+            return run_query(build_dir, sparql, bindings, store=held, federated=federated)
     substitutions = {ox.Variable(name): to_term(value) for name, value in (bindings or {}).items()}
     try:
         result = store.query(sparql, use_default_graph_as_union=True, prefixes=PREFIXES,
                              substitutions=substitutions or None)
+        return _to_result(result)  # solutions are computed while they are read
     except SyntaxError as err:
         raise InputError("query", f"SPARQL syntax error: {err}") from err
     except RuntimeError as err:  # e.g. a parameter missing from the projection
         raise InputError("query", str(err)) from err
-    return _to_result(result)
+    except OSError as err:  # e.g. a SERVICE that cannot be reached (federated queries only)
+        raise InputError("query", f"the query failed: {err}") from err
 
 
 def _to_result(result) -> QueryResult:
@@ -271,12 +350,12 @@ def _typed(query: CannedQuery, param: Param, value: str):
 
 
 def run_canned(build_dir: Path | str, name: str, params: Mapping[str, str] | None = None,
-               store: ox.Store | None = None) -> QueryResult:
+               store: ox.Store | None = None, federated: bool = False) -> QueryResult:
     queries = canned_queries()
     if name not in queries:
         raise InputError(QUERIES_DIR, f"no canned query {name!r} (known: {', '.join(queries)})")
     query = queries[name]
-    return run_query(build_dir, query.sparql, bind_params(query, params), store=store)
+    return run_query(build_dir, query.sparql, bind_params(query, params), store=store, federated=federated)
 
 
 # ------------------------------------------------------------------ statistics
@@ -302,9 +381,13 @@ QUADS_BY_GRAPH = "SELECT ?graph (COUNT(*) AS ?n) WHERE { GRAPH ?graph { ?s ?p ?o
 
 def graph_stats(build_dir: Path | str) -> QueryResult:
     """Counts of documents, sections, mentions per type, concepts, triples and quads per named graph."""
-    from kg.store import open_store
+    from kg.store import held_store
 
-    store = open_store(Path(build_dir) / "store")
+    with held_store(build_dir) as store:  # every count from the same build
+        return _graph_stats(build_dir, store)
+
+
+def _graph_stats(build_dir: Path | str, store: ox.Store) -> QueryResult:
     rows: list[list[Any]] = []
     for label, sparql in STATS_QUERIES.items():
         rows.append([label, run_query(build_dir, sparql, store=store).rows[0][0]])

@@ -3,13 +3,19 @@
 Files are serialised by pyoxigraph from sorted quads: the output is diff-stable and the
 serialiser is far faster than rdflib's. The store is written atomically: quads are
 bulk-loaded into a fresh directory beside the target, which then replaces the old store,
-so a reader never opens a half-loaded store. ``kg query`` and ``kg serve`` open it.
+so a reader never opens a half-loaded store. ``kg query`` and ``kg serve`` open it through
+``held_build`` / ``held_store``: the build is held (``kg.fileio.hold_build``, so a rebuild does
+not delete it) and named by an open directory handle, so every file the store opens later, even
+after a new build was swapped in at the same path, comes from the build that was opened.
 """
 from __future__ import annotations
 
+import contextlib
 import gc
+import os
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Iterator, Optional
 
 import pyoxigraph as ox
 from rdflib import Dataset
@@ -130,6 +136,69 @@ def write_store(dataset: Dataset | Iterable[ox.Quad], store_dir: Path | str) -> 
         del store
         gc.collect()  # release RocksDB's lock before the directory is renamed
     return store_dir
+
+
+@dataclass(frozen=True)
+class HeldBuild:
+    """A build directory held open: ``path`` names this build's folder while the context lasts."""
+
+    build_dir: Path  # the path the user gave; a later build may be swapped in there
+    path: Path  # /proc/<pid>/fd/<n>: this build, whatever is renamed meanwhile (build_dir without /proc)
+    marker: Optional[dict]  # kg.fileio.BUILD_MARKER, None for a build written before markers existed
+
+    @property
+    def build_id(self) -> Optional[str]:
+        return self.marker.get("build_id") if self.marker else None
+
+    @property
+    def store_dir(self) -> Path:
+        return self.path / "store"
+
+
+@contextlib.contextmanager
+def held_build(build_dir: Path | str) -> Iterator[HeldBuild]:
+    """Hold ``build_dir`` for reading (shared lock, see ``kg.fileio.hold_build``).
+
+    The folder is opened once and named through its handle (``/proc/<pid>/fd/<n>``), so the
+    marker, the lock and every store file, including those RocksDB opens lazily, come from the
+    one build that was opened, even if ``kg build`` swaps a new one in at the same path. The
+    path includes the pid so that worker processes can open the same build.
+    """
+    from kg.fileio import hold_build
+
+    build_dir = Path(build_dir)
+    try:
+        fd = os.open(build_dir, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    except FileNotFoundError:
+        raise InputError(build_dir, "no build here; run `kg build` first") from None
+    except OSError as err:
+        raise InputError(build_dir, f"cannot open the build directory: {(err.strerror or str(err)).lower()}") from None
+    try:
+        pinned = Path(f"/proc/{os.getpid()}/fd/{fd}")
+        if not pinned.is_dir():  # no /proc (not Linux): the path itself
+            pinned = build_dir
+        with contextlib.ExitStack() as stack:
+            try:
+                marker = stack.enter_context(hold_build(pinned))
+            except InputError as err:  # name the user's path, not /proc/…
+                raise InputError(build_dir, err.problem) from None
+            yield HeldBuild(build_dir, pinned, marker)
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def held_store(build_dir: Path | str) -> Iterator[ox.Store]:
+    """The store of one build, opened read-only while the build is held (``held_build``)."""
+    with held_build(build_dir) as held:
+        store_dir = held.store_dir
+        if not store_dir.is_dir():
+            raise InputError(Path(build_dir) / "store", "no RDF store here; run `kg build` first")
+        try:
+            store = ox.Store.read_only(str(store_dir))
+        except OSError as err:
+            raise InputError(Path(build_dir) / "store", f"cannot open the RDF store ({err})") from err
+        yield store
 
 
 def open_store(store_dir: Path | str, read_only: bool = True) -> ox.Store:
