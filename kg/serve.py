@@ -347,6 +347,8 @@ class Worker:
         child.close()
         self.ready = False
         self.network_isolated = False
+        self.stop_lock = threading.Lock()
+        self.stopped = False
 
     def _receive(self, deadline: float):
         remaining = deadline - time.monotonic()
@@ -404,9 +406,16 @@ class Worker:
                             + (f": {last}" if last else "") + "); try again")
 
     def stop(self) -> None:
+        # a worker may be retired by the request thread that saw it overrun and by the server's
+        # shutdown at once: the first stop does the work, the second finds nothing left to close
+        with self.stop_lock:
+            if self.stopped:
+                return
+            self.stopped = True
         self.process.kill()
         self.process.join(5)
-        self.conn.close()
+        with contextlib.suppress(OSError):
+            self.conn.close()
         self.log.close()
         with contextlib.suppress(OSError):
             os.unlink(self.log_path)
