@@ -14,7 +14,7 @@ import pytest
 from kg.errors import InputError
 from kg.fileio import FORMULA_TRIGGERS, PLAIN_NUMBER, spreadsheet_safe
 from kg.ingest import ingest_corpus, source_files
-from kg.manifest import ManifestError, read_manifest
+from kg.ingest.manifest import ManifestError, read_manifest
 
 PLAN = (
     "郑州市惠济区教育局文件\n惠教〔2023〕4号\n"

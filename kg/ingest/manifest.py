@@ -23,6 +23,7 @@ from pydantic import (
 )
 
 from kg.errors import InputError, KGError
+from kg.ingest.ids import document_ids
 from kg.records import DocumentMeta, Level
 from kg.resources import load_user_yaml, read_user_text
 
@@ -32,7 +33,8 @@ LEVELS: tuple[str, ...] = get_args(Level)
 YEAR_MIN, YEAR_MAX = 1949, 2100
 # A CSV cell (or YAML string) listing several ids: "a; b", "a,b", "a b"
 ID_LIST_SEPARATORS = re.compile(r"[;,\s]+")
-# A CSV period cell: "2021-2025", "2021—2025", "2021;2025", "2021 2025"
+# A CSV period cell: "2021-2025", "2021—2025", "2021;2025", "2021 2025" (the full-width dashes and
+# tilde are manifest syntax, as the ASCII ones, so they stay with the schema)
 PERIOD_SEPARATORS = re.compile(r"[;,\s~～—–－-]+")
 COMPILATION_PART = re.compile(r"^(?P<file>.+)#(?P<n>[1-9][0-9]*)$")
 MAX_REPORTED = 100  # problems listed before "… and N more"
@@ -261,14 +263,12 @@ def _yaml_entries(path: Path, problems: list[str]) -> list:
 class _CorpusIds:
     """Which manifest ids name a document of the corpus folder, and the doc_id each stands for.
 
-    An entry may name a file by the id ingest gives it (``kg.ingest.document_ids``: the stem, or
+    An entry may name a file by the id ingest gives it (``kg.ingest.ids.document_ids``: the stem, or
     the file name when two files share a stem), by its file name, or by its stem when no other
     file shares it; a compilation part is ``<any of these>#N``.
     """
 
     def __init__(self, files: Iterable[Path]):
-        from kg.ingest import document_ids  # imported here: kg.ingest imports this module
-
         files = list(files)
         ids, _ = document_ids(files)
         self.doc_ids = set(ids.values())
