@@ -8,7 +8,7 @@ Linking is conservative and decided once, at the link stage (``kg.link.link`` ca
 2. Otherwise the normalised wording (spaces, quotes, brackets and list punctuation dropped) joins
    the first-seen group whose head has a character-bigram Dice of at least
    ``continuity.indicator_similarity`` (``ontology/lexicon/alignment.yaml``, shared with
-   ``kg.align``) -- and only if both name the same scopes (``ontology/lexicon/indicator_scopes.yaml``:
+   ``kg.analysis.align``) -- and only if both name the same scopes (``ontology/lexicon/indicator_scopes.yaml``:
    中职 vs 高职, 公办 vs 民办 ... never merge).
 
 This module imports no other pipeline stage, so link, align and continuity can all use it.
@@ -28,7 +28,7 @@ import yaml
 from kg.errors import InputError
 from kg.records import Concept, Mention
 
-from kg.resources import ONTOLOGY_DIR
+from kg.resources import ONTOLOGY_DIR, alignment_settings
 INDICATOR_ALIASES = ONTOLOGY_DIR / "indicators.yaml"
 INDICATOR_SCOPES = ONTOLOGY_DIR / "lexicon" / "indicator_scopes.yaml"
 SCHEME = "indicators"
@@ -61,9 +61,7 @@ def indicator_concept_id(name: str) -> str:
 
 
 def indicator_similarity() -> float:
-    from kg.hierarchy import load_settings
-
-    return float(load_settings()["continuity"]["indicator_similarity"])
+    return float(alignment_settings().continuity.indicator_similarity)
 
 
 def _read_yaml(path: Path, what: str):

@@ -7,6 +7,7 @@ duplicate keys and oversized files.
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -122,3 +123,123 @@ def lexicon(name: str) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise InputError(LEXICON_DIR / name, "expected a mapping at the top level")
     return data
+
+
+# ---------------------------------------------------------------- alignment settings
+
+ALIGNMENT_SETTINGS = LEXICON_DIR / "alignment.yaml"
+
+
+@dataclass(frozen=True)
+class HierarchySettings:
+    level_rank: dict[str, int]  # smaller = higher level
+    anonymised_markers: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class UnitSettings:
+    kinds: tuple[str, ...]  # section kinds that are alignable passages
+    min_own_chars: int
+    retrospective_titles: str  # pattern of review-part titles
+
+
+@dataclass(frozen=True)
+class SimilaritySettings:
+    ngram_sizes: tuple[int, ...]
+    stop_phrases: tuple[str, ...]
+    candidates: int
+
+
+@dataclass(frozen=True)
+class ReuseSettings:
+    seed_chars: int
+    min_chars: int
+
+
+@dataclass(frozen=True)
+class ScoringWeights:
+    text: float
+    reuse: float
+    program: float
+    target: float
+
+
+@dataclass(frozen=True)
+class ScoringSettings:
+    weights: ScoringWeights
+    max_named_bonus: float
+    period_factor: dict[str, float]  # in_force / earlier / later
+    retrospective_factor: float
+    direct_min_relative_text: float
+    local_only_below: float
+    top_k: int
+
+
+@dataclass(frozen=True)
+class NameSettings:
+    quoted_pattern: str  # a name the text puts in quotes; group 1 is the name
+    title_pattern: str  # a cited document's 《title》; group 1 is the title
+    ignored_characters: str  # pattern of characters a name is compared without (spaces, quotes)
+    generic_suffixes: tuple[str, ...]
+    min_chars: int
+    ignore: tuple[str, ...] = ()
+    thematic: tuple[str, ...] = ()
+    thematic_patterns: tuple[str, ...] = ()
+    routine_kinds: tuple[str, ...] = ()
+    routine_max_chars: int = 8
+
+
+@dataclass(frozen=True)
+class RefinementSettings:
+    deadline_pattern: str
+    number_pattern: str
+
+
+@dataclass(frozen=True)
+class ContinuitySettings:
+    indicator_similarity: float  # char-bigram Dice to link two indicator names
+
+
+@dataclass(frozen=True)
+class AlignmentSettings:
+    """``ontology/lexicon/alignment.yaml``: hierarchy, alignment, reuse and continuity settings."""
+
+    hierarchy: HierarchySettings
+    units: UnitSettings
+    similarity: SimilaritySettings
+    reuse: ReuseSettings
+    scoring: ScoringSettings
+    names: NameSettings
+    refinement: RefinementSettings
+    continuity: ContinuitySettings
+
+    @classmethod
+    def from_mapping(cls, data: dict[str, Any]) -> "AlignmentSettings":
+        """The settings of a parsed file (TypeError / KeyError on a missing or unknown entry)."""
+        def tuples(section: dict[str, Any]) -> dict[str, Any]:
+            return {key: tuple(value) if isinstance(value, list) else value for key, value in section.items()}
+
+        scoring = dict(data["scoring"])
+        scoring["weights"] = ScoringWeights(**scoring["weights"])
+        return cls(
+            hierarchy=HierarchySettings(**tuples(data["hierarchy"])),
+            units=UnitSettings(**tuples(data["units"])),
+            similarity=SimilaritySettings(**tuples(data["similarity"])),
+            reuse=ReuseSettings(**data["reuse"]),
+            scoring=ScoringSettings(**scoring),
+            names=NameSettings(**tuples(data["names"])),
+            refinement=RefinementSettings(**tuples(data["refinement"])),
+            continuity=ContinuitySettings(**data["continuity"]),
+        )
+
+
+@functools.lru_cache(maxsize=8)
+def alignment_settings(path: Path | str = ALIGNMENT_SETTINGS) -> AlignmentSettings:
+    """The alignment / hierarchy / continuity settings (cached; frozen)."""
+    data = read_yaml(Path(path))
+    if not isinstance(data, dict):
+        raise InputError(path, "alignment settings must be a mapping")
+    try:
+        return AlignmentSettings.from_mapping(data)
+    except (KeyError, TypeError) as err:
+        raise InputError(path, f"alignment settings incomplete or unknown entry ({err})") from None

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from kg.align import align, reuse_summary, verbatim_spans
-from kg.hierarchy import hierarchy, is_upper, upper_documents
+from kg.analysis.align import align, reuse_summary, verbatim_spans
+from kg.analysis.hierarchy import hierarchy, is_upper, upper_documents
 from kg.records import Corpus, Document, DocumentMeta, Section
 
 HUIJI, PLAN, Y2016, CENTRE = "001_56320e920f24c20a", "002_37f57ac8b3229a3d", "003_e4eb59aa704bb68c", "000_16f97bdad5560e56"
@@ -119,7 +119,7 @@ def test_quality_against_the_alignment_key(gold_dir, huiji_alignments):
 # ---------------------------------------------------------------- when a shared name makes a pair direct
 
 def _unit(corpus, doc_id, label, lower=False):
-    from kg.align import alignable_units, measure_units
+    from kg.analysis.align import alignable_units, measure_units
 
     make = measure_units if lower else alignable_units
     return next(u for u in make(corpus.document(doc_id), corpus.sections[doc_id]) if u.label == label)
@@ -139,13 +139,14 @@ def _program_mentions(unit, names):
 
 
 def test_slogans_and_routine_duties_do_not_make_a_pair_direct(corpus, huiji_alignments):
-    from kg.align import _attach_names, load_settings, shared_names, specific_names
+    from kg.analysis.align import attach_names, shared_names, specific_names
+    from kg.resources import alignment_settings
 
-    settings = load_settings()
+    settings = alignment_settings()
     dropout = _unit(corpus, HUIJI, "26", lower=True)  # 继续抓好控辍保学工作, quotes “应入尽入”
     review = _unit(corpus, PLAN, "一(一)6(3)")  # the plan's record, also “应入尽入”
     column = _unit(corpus, PLAN, "专栏3")  # the plan's “控辍保学”工程
-    _attach_names([dropout, review, column], _program_mentions(dropout, ["控辍保学"]), settings)
+    attach_names([dropout, review, column], _program_mentions(dropout, ["控辍保学"]), settings)
     assert "应入尽入" in shared_names(dropout, review) and "控辍保学" in shared_names(dropout, column)
     assert specific_names(shared_names(dropout, review), dropout, review, {}, settings) == []
     assert specific_names(shared_names(dropout, column), dropout, column, {}, settings) == []
@@ -153,10 +154,11 @@ def test_slogans_and_routine_duties_do_not_make_a_pair_direct(corpus, huiji_alig
 
 
 def test_routine_party_names_need_quotes_or_the_topic_of_both_passages(corpus):
-    from kg.align import _attach_names, load_settings, name_kinds, shared_names, specific_names
+    from kg.analysis.align import attach_names, name_kinds, shared_names, specific_names
+    from kg.resources import alignment_settings
     from kg.records import Concept
 
-    settings = load_settings()
+    settings = alignment_settings()
     party = ["组织生活会", "三会一课", "全面从严治党", "党组织领导的校长负责制"]
     kinds = name_kinds([Concept(f"c{i}", name, kind="party") for i, name in enumerate(party)], settings)
     pairs = {  # (district measure, centre/plan passage, the party name they share)
@@ -167,7 +169,7 @@ def test_routine_party_names_need_quotes_or_the_topic_of_both_passages(corpus):
     }
     kept = {}
     for case, (lower, upper, name) in pairs.items():
-        _attach_names([lower, upper], _program_mentions(lower, [name]) + _program_mentions(upper, [name]), settings)
+        attach_names([lower, upper], _program_mentions(lower, [name]) + _program_mentions(upper, [name]), settings)
         assert name in shared_names(lower, upper), case
         kept[case] = name in specific_names([name], lower, upper, kinds, settings)
         # without its routine kind every shared name counts
@@ -208,7 +210,7 @@ def _plain_verbatim_spans(lower, upper, seed, min_chars):
 
 
 def test_verbatim_spans_match_the_position_by_position_definition(corpus):
-    from kg.align import alignable_units, measure_units, seed_index
+    from kg.analysis.align import alignable_units, measure_units, seed_index
 
     measures = measure_units(corpus.document(HUIJI), corpus.sections[HUIJI])
     passages = alignable_units(corpus.document(CENTRE), corpus.sections[CENTRE])
@@ -229,9 +231,10 @@ def test_verbatim_spans_match_the_position_by_position_definition(corpus):
 def test_index_search_equals_plain_cosines_in_reach_order(corpus):
     from collections import defaultdict
 
-    from kg.align import NgramIndex, alignable_units, load_settings, measure_units
+    from kg.analysis.align import NgramIndex, alignable_units, measure_units
+    from kg.resources import alignment_settings
 
-    settings = load_settings()
+    settings = alignment_settings()
     uppers = [u for d in (PLAN, Y2016, CENTRE) for u in alignable_units(corpus.document(d), corpus.sections[d])]
     lowers = measure_units(corpus.document(HUIJI), corpus.sections[HUIJI])
     index = NgramIndex(uppers, uppers + lowers, settings)
@@ -248,12 +251,13 @@ def test_index_search_equals_plain_cosines_in_reach_order(corpus):
 
 
 def test_name_finder_finds_exactly_the_passages_sharing_a_name(corpus):
-    from kg.align import NameFinder, _attach_names, alignable_units, load_settings, measure_units, shared_names
+    from kg.analysis.align import NameFinder, alignable_units, attach_names, measure_units, shared_names
+    from kg.resources import alignment_settings
 
-    settings = load_settings()
+    settings = alignment_settings()
     uppers = [u for d in (PLAN, CENTRE) for u in alignable_units(corpus.document(d), corpus.sections[d])]
     lowers = measure_units(corpus.document(HUIJI), corpus.sections[HUIJI])
-    _attach_names(uppers + lowers, corpus.mentions, settings)
+    attach_names(uppers + lowers, corpus.mentions, settings)
     finder = NameFinder(uppers)
     named = [m for m in lowers if m.names]
     assert named  # quoted names and 《titles》 even without the extract stage
@@ -262,7 +266,7 @@ def test_name_finder_finds_exactly_the_passages_sharing_a_name(corpus):
 
 
 def test_char_ngrams_drop_only_grams_inside_stop_phrases():
-    from kg.align import char_ngrams
+    from kg.analysis.align import char_ngrams
 
     grams = char_ngrams("加强双减工作", [2, 3], ["加强", "工作"])
     assert "加强" not in grams and "工作" not in grams  # wholly inside a stop phrase

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from kg.continuity import continuity, link_indicators
+from kg.analysis.continuity import continuity, link_indicators
 from kg.records import Corpus, Mention
 
 HUIJI, PLAN = "001_56320e920f24c20a", "002_37f57ac8b3229a3d"

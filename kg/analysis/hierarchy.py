@@ -5,37 +5,27 @@ region contains the other's region (惠济区 ⊂ 郑州市, resolved with kg.pl
 administrative divisions). Anonymised regions ("XX市", "XX县") cannot be placed on the map:
 they only form chains with the other parts of the same compilation. A manual override (a list
 of upper doc ids per lower doc) always wins. The level order lives in
-``ontology/lexicon/alignment.yaml``.
+``ontology/lexicon/alignment.yaml`` (:func:`kg.resources.alignment_settings`).
 """
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Iterable, Mapping, Optional
+from typing import Iterable, Literal, Mapping, Optional
 
-
-from kg.errors import InputError
 from kg import places
 from kg.records import DocumentMeta
-from kg.resources import LEXICON_DIR, read_yaml
+from kg.resources import AlignmentSettings, alignment_settings
 
-SETTINGS_PATH = LEXICON_DIR / "alignment.yaml"
-
-
-def load_settings(path: Optional[Path | str] = None) -> dict:
-    """The alignment / hierarchy / continuity settings (cached; do not mutate)."""
-    data = read_yaml(Path(path or SETTINGS_PATH))
-    if not isinstance(data, dict):
-        raise InputError(path or SETTINGS_PATH, "alignment settings must be a mapping")
-    return data
+PeriodRelation = Literal["in_force", "earlier", "later"]  # keys of scoring.period_factor
+_RELATION_ORDER: dict[PeriodRelation, int] = {"in_force": 0, "earlier": 1, "later": 2}
 
 
-def level_rank(level: Optional[str], settings: Optional[dict] = None) -> Optional[int]:
-    ranks = (settings or load_settings())["hierarchy"]["level_rank"]
-    return ranks.get(level or "unknown")
+def level_rank(level: Optional[str], settings: Optional[AlignmentSettings] = None) -> Optional[int]:
+    return (settings or alignment_settings()).hierarchy.level_rank.get(level or "unknown")
 
 
-def is_anonymised(region: Optional[str], settings: Optional[dict] = None) -> bool:
-    markers = (settings or load_settings())["hierarchy"]["anonymised_markers"]
+def is_anonymised(region: Optional[str], settings: Optional[AlignmentSettings] = None) -> bool:
+    """A region masked by its publisher (any of ``hierarchy.anonymised_markers`` in it)."""
+    markers = (settings or alignment_settings()).hierarchy.anonymised_markers
     return bool(region) and any(marker in region for marker in markers)
 
 
@@ -44,9 +34,9 @@ def _named_chain(place: str) -> tuple[str, ...]:
     return tuple(unit.name for unit in places.region_chain(place))
 
 
-def region_chain(meta: DocumentMeta, settings: Optional[dict] = None) -> tuple[str, ...]:
+def region_chain(meta: DocumentMeta, settings: Optional[AlignmentSettings] = None) -> tuple[str, ...]:
     """The nested regions of a document, outermost first; () when it cannot be placed."""
-    settings = settings or load_settings()
+    settings = settings or alignment_settings()
     region = meta.region or ""
     if is_anonymised(region, settings) or (not region and is_anonymised(meta.issuer, settings)):
         # own chain per compilation: all anonymised parts of one compilation share a root
@@ -69,9 +59,9 @@ def region_contains(upper: tuple[str, ...], lower: tuple[str, ...]) -> bool:
     return lower[: len(upper)] == upper
 
 
-def is_upper(upper: DocumentMeta, lower: DocumentMeta, settings: Optional[dict] = None) -> bool:
+def is_upper(upper: DocumentMeta, lower: DocumentMeta, settings: Optional[AlignmentSettings] = None) -> bool:
     """Whether ``upper`` is an upper-level document for ``lower`` (by level and region)."""
-    settings = settings or load_settings()
+    settings = settings or alignment_settings()
     if upper.doc_id == lower.doc_id:
         return False
     upper_rank, lower_rank = level_rank(upper.level, settings), level_rank(lower.level, settings)
@@ -80,7 +70,7 @@ def is_upper(upper: DocumentMeta, lower: DocumentMeta, settings: Optional[dict] 
     return region_contains(region_chain(upper, settings), region_chain(lower, settings))
 
 
-def period_relation(upper: DocumentMeta, year: Optional[int]) -> str:
+def period_relation(upper: DocumentMeta, year: Optional[int]) -> PeriodRelation:
     """``in_force`` when the upper document's period covers ``year``, else ``earlier``/``later``."""
     start = upper.period_start or upper.year
     end = upper.period_end or start
@@ -95,22 +85,21 @@ def upper_documents(
     metas: Iterable[DocumentMeta],
     lower: DocumentMeta,
     overrides: Optional[Mapping[str, list[str]]] = None,
-    settings: Optional[dict] = None,
+    settings: Optional[AlignmentSettings] = None,
 ) -> list[str]:
     """Doc ids of the upper-level documents of ``lower``: in force first, then nearest in time."""
-    settings = settings or load_settings()
+    settings = settings or alignment_settings()
     metas = list(metas)
     if overrides and lower.doc_id in overrides:
         wanted = set(overrides[lower.doc_id])
         chosen = [m for m in metas if m.doc_id in wanted]
     else:
         chosen = [m for m in metas if is_upper(m, lower, settings)]
-    order = {"in_force": 0, "earlier": 1, "later": 2}
 
     def key(meta: DocumentMeta):
         relation = period_relation(meta, lower.year)
         distance = abs((meta.period_start or meta.year or 0) - (lower.year or 0))
-        return (order[relation], distance, meta.doc_id)
+        return (_RELATION_ORDER[relation], distance, meta.doc_id)
 
     return [m.doc_id for m in sorted(chosen, key=key)]
 
@@ -118,7 +107,7 @@ def upper_documents(
 def hierarchy(
     metas: Iterable[DocumentMeta],
     overrides: Optional[Mapping[str, list[str]]] = None,
-    settings: Optional[dict] = None,
+    settings: Optional[AlignmentSettings] = None,
 ) -> dict[str, list[str]]:
     """doc id -> its upper-level doc ids (only documents that have any)."""
     metas = list(metas)

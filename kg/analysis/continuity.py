@@ -16,10 +16,10 @@ import re
 from collections import defaultdict
 from typing import Optional
 
-from kg.align import _QUOTED, normalise_name
-from kg.hierarchy import load_settings
-from kg.indicators import link_indicators, load_indicator_aliases  # noqa: F401 (re-exported)
+from kg.analysis.align.names import QUOTED_NAME, normalise_name
+from kg.indicators import link_indicators
 from kg.records import Corpus, Document, Mention, Section
+from kg.resources import AlignmentSettings, alignment_settings
 
 
 def _measure_at(sections: list[Section], offset: int) -> Optional[str]:
@@ -44,7 +44,7 @@ def _occurrence(doc: Document, sections: list[Section], start: int, end: int, so
 
 def program_occurrences(corpus: Corpus, program: Optional[str] = None) -> dict[str, dict]:
     """concept key -> {label, labels, occurrences}; ``program`` (a name or concept id) selects one."""
-    settings = load_settings()
+    settings = alignment_settings()
     docs = {d.doc_id: d for d in corpus.documents}
     concepts = {c.concept_id: c for c in corpus.concepts if c.scheme == "programs"}
     programs: dict[str, dict] = {}
@@ -62,7 +62,7 @@ def program_occurrences(corpus: Corpus, program: Optional[str] = None) -> dict[s
     if not mentions:
         # no extraction yet: “quoted” names are the programs
         for doc in corpus.documents:
-            for match in _QUOTED.finditer(doc.match_text):  # traditional script: its simplified form
+            for match in QUOTED_NAME.finditer(doc.match_text):  # traditional script: its simplified form
                 item = entry(normalise_name(match.group(1), settings), match.group(1))
                 item["occurrences"].append(_occurrence(doc, corpus.sections.get(doc.doc_id, []),
                                                        match.start(1), match.end(1), "quoted"))
@@ -82,10 +82,10 @@ def program_occurrences(corpus: Corpus, program: Optional[str] = None) -> dict[s
     return chosen
 
 
-def _add_verbatim(item: dict, corpus: Corpus, settings: dict) -> None:
+def _add_verbatim(item: dict, corpus: Corpus, settings: AlignmentSettings) -> None:
     """Add every verbatim occurrence of the program's labels not already found as a mention."""
     seen = {(o["doc_id"], o["start"]) for o in item["occurrences"]}
-    labels = sorted({label for label in item["labels"] if len(label) >= settings["names"]["min_chars"]},
+    labels = sorted({label for label in item["labels"] if len(label) >= settings.names.min_chars},
                     key=len, reverse=True)
     for doc in corpus.documents:
         taken: list[tuple[int, int]] = [(o["start"], o["end"]) for o in item["occurrences"] if o["doc_id"] == doc.doc_id]

@@ -1,0 +1,167 @@
+"""Names and targets two passages share, and which of them make a pair ``direct``.
+
+A passage's names come from its mentions when the extract / link stages ran (programs, cited
+documents), plus the “quoted” names and 《titles》 read straight from the text; its targets are
+the indicators its target mentions set numbers for. Routine duties and slogans
+(``names.thematic`` / ``thematic_patterns``) and short names of routine kinds only make a pair
+thematic.
+"""
+from __future__ import annotations
+
+import bisect
+import re
+from collections import defaultdict
+from functools import lru_cache
+from itertools import accumulate
+from typing import Iterable, Optional
+
+from kg.analysis.align.units import Unit, plain_text
+from kg.indicators import dice, normalise_indicator
+from kg.records import Concept, Mention
+from kg.resources import AlignmentSettings, alignment_settings
+
+# from the shipped settings (like units.plain_text): the patterns are data, not tuning options
+QUOTED_NAME = re.compile(alignment_settings().names.quoted_pattern)  # group 1: the quoted name
+TITLED_NAME = re.compile(alignment_settings().names.title_pattern)  # group 1: the cited title
+
+
+def normalise_name(name: str, settings: Optional[AlignmentSettings] = None) -> str:
+    """Quotes and spaces dropped, a generic trailing word (改革, 工程 ...) removed."""
+    rules = (settings or alignment_settings()).names
+    return _normalise_name(name, rules.generic_suffixes, rules.min_chars)
+
+
+@lru_cache(maxsize=1 << 16)
+def _normalise_name(name: str, suffixes: tuple[str, ...], min_chars: int) -> str:
+    name = plain_text(name)
+    for suffix in sorted(suffixes, key=len, reverse=True):
+        if name.endswith(suffix) and len(name) - len(suffix) >= min_chars:
+            return name[: -len(suffix)]
+    return name
+
+
+def attach_names(units: list[Unit], mentions: list[Mention], settings: AlignmentSettings) -> None:
+    """Fill each unit's ``names``, ``quoted`` and ``targets`` from its text and its mentions."""
+    ignore = {normalise_name(n, settings) for n in settings.names.ignore}
+    by_doc: dict[str, list[Mention]] = defaultdict(list)
+    for mention in mentions:
+        by_doc[mention.doc_id].append(mention)
+    # mention numbers sorted by start, to pick a unit's mentions without scanning its whole document
+    by_start = {d: sorted(range(len(ms)), key=lambda n, ms=ms: ms[n].start) for d, ms in by_doc.items()}
+    starts = {d: [by_doc[d][n].start for n in order] for d, order in by_start.items()}
+    for unit in units:
+        names: dict[str, str] = {}
+        for pattern in (QUOTED_NAME, TITLED_NAME):
+            for match in pattern.finditer(unit.text):
+                names.setdefault(normalise_name(match.group(1), settings), match.group(1))
+        unit.quoted = {normalise_name(m.group(1), settings) for m in QUOTED_NAME.finditer(unit.text)}
+        targets: dict[str, str] = {}
+        order, offsets = by_start.get(unit.doc_id, []), starts.get(unit.doc_id, [])
+        inside = sorted({order[n] for start, end in unit.pieces
+                         for n in range(bisect.bisect_left(offsets, start), bisect.bisect_left(offsets, end))})
+        for mention in (by_doc[unit.doc_id][n] for n in inside):  # in the mentions' own order
+            if mention.type in ("program", "cited_document"):
+                label = mention.canonical or mention.text
+                names.setdefault(normalise_name(label, settings), label)
+            elif mention.type == "target" and mention.indicator and mention.value:
+                targets.setdefault(normalise_indicator(mention.indicator), mention.indicator)
+        unit.names = {k: v for k, v in names.items() if len(k) >= settings.names.min_chars and k not in ignore}
+        unit.targets = targets
+
+
+def shared_names(lower: Unit, upper: Unit) -> list[str]:
+    """Names of the lower measure the upper passage also names (as a name or in its text)."""
+    return sorted({display for key, display in lower.names.items()
+                   if key in upper.names or key in upper.plain})
+
+
+def shared_targets(lower: Unit, upper: Unit, threshold: float) -> list[str]:
+    return sorted({display for key, display in lower.targets.items()
+                   if any(_dice(key, other) >= threshold for other in upper.targets)})
+
+
+_dice = lru_cache(maxsize=1 << 16)(dice)  # the same indicator pairs recur across measures
+
+
+def name_kinds(concepts: Iterable[Concept], settings: AlignmentSettings) -> dict[str, str]:
+    """Normalised label (preferred or alternative) -> kind of the linked concept."""
+    kinds: dict[str, str] = {}
+    for concept in concepts:
+        if concept.kind:
+            for label in [concept.pref_label, *concept.alt_labels]:
+                kinds.setdefault(normalise_name(label, settings), concept.kind)
+    return kinds
+
+
+def _is_quoted(key: str, unit: Unit) -> bool:
+    return any(key in quoted for quoted in unit.quoted)
+
+
+def _in_title(key: str, display: str, unit: Unit) -> bool:
+    title = plain_text(unit.title or "")
+    return key in title or plain_text(display) in title
+
+
+@lru_cache(maxsize=8)
+def _thematic_rules(thematic: tuple[str, ...], patterns: tuple[str, ...], suffixes: tuple[str, ...],
+                    min_chars: int) -> tuple[frozenset[str], list[re.Pattern]]:
+    """Normalised routine names and compiled slogan patterns (the same for every pair)."""
+    return (frozenset(_normalise_name(n, suffixes, min_chars) for n in thematic),
+            [re.compile(p) for p in patterns])
+
+
+def specific_names(names: Iterable[str], lower: Unit, upper: Unit, kinds: dict[str, str],
+                   settings: AlignmentSettings) -> list[str]:
+    """The shared names (display forms of ``lower.names``) specific enough to make a pair direct.
+
+    Routine duties and slogans every plan has (控辍保学, 应X尽X) only make a pair thematic. A name
+    of a routine kind (short party-building institutions: 组织生活会) counts when both writers mark
+    it as a name (quotes on both sides) or it is the topic of both passages (in both titles)."""
+    rules = settings.names
+    thematic, patterns = _thematic_rules(rules.thematic, rules.thematic_patterns, rules.generic_suffixes,
+                                         rules.min_chars)
+    routine = set(rules.routine_kinds)
+    keys = {display: key for key, display in lower.names.items()}
+    chosen = []
+    for display in names:
+        key = keys[display] if display in keys else normalise_name(display, settings)
+        if key in thematic or any(p.search(key) for p in patterns):
+            continue
+        if kinds.get(key) in routine and len(key) <= rules.routine_max_chars and not (
+                (_is_quoted(key, lower) and _is_quoted(key, upper))
+                or (_in_title(key, display, lower) and _in_title(key, display, upper))):
+            continue
+        chosen.append(display)
+    return chosen
+
+
+class NameFinder:
+    """Which passages of an index share a name with a measure: a name the passage has or its
+    text contains (as ``shared_names`` decides), looked up once per name across the corpus."""
+
+    def __init__(self, units: list[Unit]):
+        self.units = units
+        self.text = "\x00".join(unit.plain for unit in units)  # NUL never occurs in a name
+        self.starts = list(accumulate((len(u.plain) + 1 for u in units[:-1]), initial=0))
+        self.by_name: dict[str, set[int]] = defaultdict(set)
+        for position, unit in enumerate(units):
+            for key in unit.names:
+                self.by_name[key].add(position)
+        self.found: dict[str, frozenset[int]] = {}
+
+    def positions(self, key: str) -> frozenset[int]:
+        if key not in self.found:
+            hits = set(self.by_name.get(key, ()))
+            for match in re.finditer(re.escape(key), self.text):
+                hits.add(bisect.bisect_right(self.starts, match.start()) - 1)
+            if not key:
+                hits = set(range(len(self.units)))
+            self.found[key] = frozenset(hits)
+        return self.found[key]
+
+    def sharing(self, measure: Unit) -> set[int]:
+        """Positions of the passages with which ``shared_names(measure, passage)`` is not empty."""
+        hits: set[int] = set()
+        for key in measure.names:
+            hits |= self.positions(key)
+        return hits

@@ -1,0 +1,116 @@
+"""Reuse, refinement and coverage analytics of aligned documents.
+
+Per lower document: how much of its measure text is copied verbatim from its upper documents
+(containment, not Jaccard), what each measure adds of its own, and how much of each upper
+document some measure takes up.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from typing import Iterable, Optional
+
+from kg.analysis.align.names import QUOTED_NAME, attach_names, normalise_name
+from kg.analysis.align.units import alignable_units, measure_units, plain_text
+from kg.analysis.align.verbatim import seed_index, verbatim_spans
+from kg.records import Alignment, Corpus, Mention
+from kg.resources import AlignmentSettings, alignment_settings
+
+
+def _union_length(spans: Iterable[tuple[int, int]]) -> int:
+    total, cursor = 0, -1
+    for start, end in sorted(spans):
+        if end > cursor:
+            total += end - max(start, cursor)
+            cursor = end
+    return total
+
+
+def refinements(text: str, offset: int, copied: list[tuple[int, int]], mentions: list[Mention],
+                upper_names: set[str], settings: AlignmentSettings, upper_plain: str = "") -> dict[str, list[str]]:
+    """What a lower measure adds of its own: numbers, local programs (named nowhere upstream),
+    deadlines and responsible units, outside the stretches it copied."""
+    ref = settings.refinement
+
+    def local(name: str) -> bool:
+        key = normalise_name(name, settings)
+        return key not in upper_names and key not in upper_plain
+
+    def own(start: int, end: int) -> bool:
+        return not any(s <= offset + start and offset + end <= e for s, e in copied)
+
+    numbers = [m.group() for m in re.finditer(ref.number_pattern, text) if own(m.start(), m.end())]
+    deadlines = [m.group() for m in re.finditer(ref.deadline_pattern, text) if own(m.start(), m.end())]
+    programs, units = [], []
+    for mention in mentions:
+        if mention.type == "program" and local(mention.canonical or mention.text):
+            programs.append(mention.canonical or mention.text)
+        elif mention.type == "organization":
+            units.append(mention.text)
+        elif mention.type == "target" and mention.value:
+            numbers.append(mention.text)
+    if not any(m.type == "program" for m in mentions):
+        programs = [m.group(1) for m in QUOTED_NAME.finditer(text) if local(m.group(1))]
+    dedupe = lambda items: list(dict.fromkeys(items))  # noqa: E731 - keep first-seen order
+    return {"numbers": dedupe(numbers), "programs": dedupe(programs), "deadlines": dedupe(deadlines),
+            "units": dedupe(units)}
+
+
+def reuse_summary(corpus: Corpus, alignments: Optional[list[Alignment]] = None,
+                  settings: Optional[AlignmentSettings] = None) -> dict[str, dict]:
+    """Per lower document: verbatim reuse (share of its measure text copied from any of its upper
+    documents; containment, not Jaccard), what each measure adds, coverage of each upper document
+    (share of its alignable passages some measure takes up), local-only share, top shared programs."""
+    settings = settings or alignment_settings()
+    alignments = corpus.alignments if alignments is None else alignments
+    reuse = settings.reuse
+    by_lower: dict[str, list[Alignment]] = defaultdict(list)
+    for alignment in alignments:
+        by_lower[alignment.lower_doc].append(alignment)
+    summary = {}
+    for doc_id, rows in by_lower.items():
+        document = corpus.document(doc_id)
+        uppers = sorted({a.upper_doc for a in rows if a.upper_doc})
+        upper_texts = {u: corpus.document(u).match_text for u in uppers}
+        indexes = {u: seed_index(t, reuse.seed_chars) for u, t in upper_texts.items()}
+        upper_units = {u: alignable_units(corpus.document(u), corpus.sections.get(u, []), settings) for u in uppers}
+        upper_names: set[str] = set()
+        for units in upper_units.values():
+            attach_names(units, corpus.mentions, settings)
+            upper_names |= {k for unit in units for k in unit.names}
+        upper_plain = "".join(plain_text(t) for t in upper_texts.values())
+        doc_mentions = [m for m in corpus.mentions if m.doc_id == doc_id]
+        measures, copied_total, length_total = [], 0, 0
+        for unit in measure_units(document, corpus.sections.get(doc_id, []), settings):
+            spans = []
+            for upper_doc, seeds in indexes.items():
+                for ls, le, us, ue in verbatim_spans(unit.text, upper_texts[upper_doc], reuse.seed_chars,
+                                                     reuse.min_chars, seeds):
+                    spans.append((unit.doc_offset(ls), unit.doc_offset(ls) + le - ls, upper_doc, us, ue))
+            copied = [(s, e) for s, e, *_ in spans]
+            length = len(unit.text)
+            copied_len = _union_length(copied)
+            copied_total, length_total = copied_total + copied_len, length_total + length
+            inside = [m for m in doc_mentions if unit.contains(m.start)]
+            mine = [a for a in rows if a.lower_measure == unit.label]
+            measures.append({
+                "measure": unit.label, "title": unit.title, "reuse": round(copied_len / max(1, length), 4),
+                "copied": [{"lower_start": s, "lower_end": e, "upper_doc": u, "upper_start": us, "upper_end": ue,
+                            "text": document.text[s:e]} for s, e, u, us, ue in spans],
+                "local_only": any(a.local_only for a in mine),
+                "refinements": refinements(unit.text, unit.pieces[0][0], copied, inside, upper_names,
+                                           settings, upper_plain),
+            })
+        taken = {(a.upper_doc, a.upper_measure) for a in rows if not a.local_only}
+        coverage = {u: round(sum((u, x.label) in taken for x in units) / max(1, len(units)), 4)
+                    for u, units in upper_units.items()}
+        programs = Counter(p for a in rows for p in a.shared_programs)
+        summary[doc_id] = {
+            "measures": measures,
+            "reuse": round(copied_total / max(1, length_total), 4),
+            "coverage": coverage,
+            "local_share": round(sum(m["local_only"] for m in measures) / max(1, len(measures)), 4),
+            "direct_share": round(len({a.lower_measure for a in rows if a.strength == "direct"}) / max(1, len(measures)), 4),
+            "top_programs": programs.most_common(10),
+        }
+    return summary

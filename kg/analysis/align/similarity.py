@@ -1,0 +1,137 @@
+"""Text similarity of passages: TF-IDF over character n-grams, searched through an inverted index.
+
+Character n-grams float over unspaced Chinese; n-grams wholly inside a generic policy word
+(``similarity.stop_phrases``: 加强 / 推进 / 工作 ...) are dropped. Upper passages are indexed once,
+so a measure is compared with the passages sharing an n-gram only.
+"""
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from itertools import accumulate
+from typing import Iterable, Optional
+
+import numpy as np
+
+from kg.analysis.align.units import BOOKMARK, WORD_RUN, Unit
+from kg.resources import AlignmentSettings
+
+
+def _stop_mask(text: str, stop_phrases: Iterable[str]) -> list[bool]:
+    mask = [False] * len(text)
+    for phrase in stop_phrases:
+        if phrase not in text:
+            continue
+        for match in re.finditer(re.escape(phrase), text):
+            mask[match.start():match.end()] = [True] * (match.end() - match.start())
+    return mask
+
+
+def char_ngrams(text: str, sizes: Iterable[int], stop_phrases: Iterable[str] = ()) -> Counter:
+    """Character n-grams inside runs of word characters, minus n-grams wholly inside a stop phrase."""
+    counts: Counter = Counter()
+    text = BOOKMARK.sub(" ", text)
+    present = [phrase for phrase in stop_phrases if phrase in text]  # most words contain none
+    for run in WORD_RUN.finditer(text):
+        word = run.group()
+        mask = _stop_mask(word, present) if present else None
+        if mask is not None and not any(mask):
+            mask = None
+        for n in sizes:
+            if mask is None:
+                counts.update(word[i:i + n] for i in range(len(word) - n + 1))
+            else:
+                counts.update(word[i:i + n] for i in range(len(word) - n + 1) if not all(mask[i:i + n]))
+    return counts
+
+
+@dataclass
+class _Postings:
+    positions: "np.ndarray"  # unit position of each posting, grouped by n-gram id
+    weights: "np.ndarray"  # the unit's TF-IDF weight of the n-gram
+    offsets: "np.ndarray"  # postings of n-gram id k: offsets[k]:offsets[k + 1]
+
+
+class NgramIndex:
+    """TF-IDF vectors with an inverted index: candidates of a query without all-pairs scoring.
+
+    The postings are one flat array per field (unit position, weight), grouped by n-gram, so a
+    query gathers the postings of its n-grams in one step. ``search`` adds the products per unit in
+    the order of the query's n-grams, exactly as a plain loop would (``numpy.bincount`` adds
+    sequentially), so cosines do not depend on how the index is laid out."""
+
+    def __init__(self, units: list[Unit], corpus_units: list[Unit], settings: AlignmentSettings):
+        self.sizes, self.stop = settings.similarity.ngram_sizes, settings.similarity.stop_phrases
+        grams = {id(u): char_ngrams(u.text, self.sizes, self.stop) for u in corpus_units}
+        df: Counter = Counter()
+        for counts in grams.values():
+            df.update(counts.keys())
+        total = max(1, len(corpus_units))
+        self.idf = {g: math.log((1 + total) / (1 + n)) + 1.0 for g, n in df.items()}
+        self.units = units
+        for unit in corpus_units:
+            unit.vector = self.vectorise(grams[id(unit)])
+        postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        for position, unit in enumerate(units):
+            for gram, weight in unit.vector.items():
+                postings[gram].append((position, weight))
+        self.gram_ids = {gram: number for number, gram in enumerate(postings)}
+        hits = [hit for gram_hits in postings.values() for hit in gram_hits]
+        self._all = _Postings(
+            np.fromiter((h[0] for h in hits), dtype=np.int64, count=len(hits)),
+            np.fromiter((h[1] for h in hits), dtype=np.float64, count=len(hits)),
+            np.fromiter(accumulate((len(h) for h in postings.values()), initial=0), dtype=np.int64,
+                        count=len(postings) + 1))
+        self._restricted_key: Optional[frozenset[str]] = None
+        self._restricted_postings = self._all
+
+    def vectorise(self, counts: Counter) -> dict[str, float]:
+        vector = {g: (1 + math.log(c)) * self.idf.get(g, 1.0) for g, c in counts.items()}
+        norm = math.sqrt(sum(w * w for w in vector.values())) or 1.0
+        return {g: w / norm for g, w in vector.items()}
+
+    def search(self, vector: dict[str, float], allowed: Optional[set[str]] = None) -> dict[int, float]:
+        """Unit position -> cosine, for units of ``allowed`` documents sharing any n-gram
+        (in the order a unit is first reached, n-gram by n-gram)."""
+        postings = self._all if allowed is None else self._restricted(frozenset(allowed))
+        ids, weights = [], []
+        for gram, weight in vector.items():
+            number = self.gram_ids.get(gram)
+            if number is not None:
+                ids.append(number)
+                weights.append(weight)
+        if not ids:
+            return {}
+        numbers = np.array(ids, dtype=np.int64)
+        starts, ends = postings.offsets[numbers], postings.offsets[numbers + 1]
+        lengths = ends - starts
+        total = int(lengths.sum())
+        if not total:
+            return {}
+        # indices of every posting of the query's n-grams, n-gram after n-gram
+        shift = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
+        gathered = shift + np.arange(total)
+        positions = postings.positions[gathered]
+        products = np.repeat(np.array(weights, dtype=np.float64), lengths) * postings.weights[gathered]
+        sums = np.bincount(positions, weights=products, minlength=len(self.units))
+        reached, first = np.unique(positions, return_index=True)
+        order = reached[np.argsort(first, kind="stable")]
+        return dict(zip(order.tolist(), sums[order].tolist()))
+
+    def _restricted(self, allowed: frozenset[str]) -> _Postings:
+        """The postings of ``allowed`` documents only, kept for the next measures with the same
+        upper documents (a lower document's measures come one after another)."""
+        if self._restricted_key != allowed:
+            keep = np.fromiter((unit.doc_id in allowed for unit in self.units), dtype=bool, count=len(self.units))
+            if keep.all():
+                postings = self._all
+            else:
+                kept = keep[self._all.positions]
+                counts = np.add.reduceat(kept.astype(np.int64), self._all.offsets[:-1]) if len(kept) else kept
+                # reduceat reads an empty group as one element: an n-gram always has postings here
+                postings = _Postings(self._all.positions[kept], self._all.weights[kept],
+                                     np.concatenate(([0], np.cumsum(counts))).astype(np.int64))
+            self._restricted_key, self._restricted_postings = allowed, postings
+        return self._restricted_postings
