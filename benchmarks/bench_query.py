@@ -2,7 +2,7 @@
 
 Usage: python benchmarks/bench_query.py [BUILD_DIR] [--repeat N]
 BUILD_DIR is a finished `kg build` (default: build). The graph is rebuilt from the build's
-tables (kg.build.load_corpus), so extraction time is not included.
+tables (kg.builddir.load_corpus), so extraction time is not included.
 """
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> None:
 
     from rdflib import Literal
 
-    from kg.build import load_corpus
+    from kg.builddir import load_corpus
     from kg.graph import build_graph, to_oxigraph
     from kg.query import bind_params, canned_queries, run_query
     from kg.store import open_store, rdflib_dataset, write_graph_files, write_store

@@ -171,7 +171,7 @@ def display_width(text: str) -> int:
 @handle_errors
 def view_command(build_arg, build_dir, out_dir, program):
     """Write the interactive, self-contained HTML views (overview, program, alignment, continuity)."""
-    from kg.view import write_views
+    from kg.views import write_views
 
     for path in write_views(build_arg or build_dir, out_dir, program=program):
         click.echo(str(path))
@@ -220,8 +220,8 @@ def serve_command(build_arg, build_dir, host, port, timeout, workers, worker_mem
 @handle_errors
 def align_command(build_dir, lower, upper, top_k, out_dir):
     """Align lower-level measures with upper-level passages; write Markdown, HTML and CSV reports."""
-    from kg.align import align
-    from kg.build import load_corpus
+    from kg.analysis.align import align
+    from kg.builddir import load_corpus
     from kg.report import write_alignment_report
 
     corpus = load_corpus(build_dir)
@@ -239,7 +239,7 @@ def align_command(build_dir, lower, upper, top_k, out_dir):
 @handle_errors
 def continuity_command(build_dir, program, out_dir):
     """Programs and target indicators across documents and years; write Markdown, HTML and CSV reports."""
-    from kg.build import load_corpus
+    from kg.builddir import load_corpus
     from kg.report import write_continuity_report
 
     corpus = load_corpus(build_dir)

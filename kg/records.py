@@ -74,7 +74,7 @@ class Document:
         """The text rules and lexicons match on: ``text`` itself, or for a traditional-script
         document its simplified form, of the same length (offsets are the same in both)."""
         if self._matching is None or self._matching[0] is not self.text:
-            from kg.script import matching_form
+            from kg.ingest.script import matching_form
 
             self._matching = (self.text, matching_form(self.text, self.meta.script))
         return self._matching[1]

@@ -113,7 +113,7 @@ def alignment_rows(corpus: Corpus, alignments: list[Alignment]) -> list[dict]:
 def write_alignment_report(corpus: Corpus, out_dir: Path | str, lower: Optional[str] = None,
                            upper: Optional[str] = None, alignments: Optional[list[Alignment]] = None) -> list[Path]:
     """alignment.md / .html / .csv and reuse.csv for the corpus's (or the given) alignments."""
-    from kg.align import align, reuse_summary
+    from kg.analysis.align import align, reuse_summary
 
     if alignments is None:
         alignments = corpus.alignments if corpus.alignments and not upper else align(corpus, lower=lower, upper=upper)
@@ -157,7 +157,7 @@ def write_alignment_report(corpus: Corpus, out_dir: Path | str, lower: Optional[
 
 def write_continuity_report(corpus: Corpus, out_dir: Path | str, program: Optional[str] = None) -> list[Path]:
     """continuity.md / .html, continuity_programs.csv, continuity_indicators.csv, continuity_changes.csv."""
-    from kg.continuity import continuity
+    from kg.analysis.continuity import continuity
 
     result = continuity(corpus, program)
     program_rows = []

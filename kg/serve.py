@@ -725,7 +725,7 @@ def queries_from_folder(folder: Path) -> list[dict[str, str]]:
 
 def index_page(queries: list[dict[str, str]]) -> tuple[bytes, str]:
     """The query page and its Content-Security-Policy."""
-    from kg.view import csp_hash, safe_json, template_env
+    from kg.views.html import csp_hash, safe_json, template_env
 
     templates = Path(__file__).parent / "templates"
     app = (templates / "serve_app.js").read_text(encoding="utf-8")

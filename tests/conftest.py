@@ -52,7 +52,7 @@ def built_corpus(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def loaded_corpus(built_corpus):
-    from kg.build import load_corpus
+    from kg.builddir import load_corpus
 
     return load_corpus(built_corpus)
 

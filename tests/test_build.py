@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from kg.build import DOCUMENTS_CSV_COLUMNS, build, load_corpus
+from kg.build import build
+from kg.builddir import DOCUMENTS_CSV_COLUMNS, load_corpus
 from kg.cli import main
 
 HUIJI, PLAN = "001_56320e920f24c20a", "002_37f57ac8b3229a3d"
@@ -159,7 +160,7 @@ def test_manifest_upper_override_wins(tmp_path, corpus_dir):
     assert pairs == {(centre, huiji)}
 
     # the build keeps the overrides, so `kg align` re-runs on the same hierarchy
-    from kg.align import align
+    from kg.analysis.align import align
 
     out = tmp_path / "build"
     build(corpus, out, views=False, reports=False)

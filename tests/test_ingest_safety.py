@@ -238,7 +238,8 @@ AWKWARD_STEMS = ["two words", "规划（2021—2025）", "-leading-dash", "50% d
 def test_awkward_ids_build_with_exact_offsets_and_valid_iris(tmp_path):
     import pyoxigraph as ox
 
-    from kg.build import build, load_corpus, read_documents_csv
+    from kg.build import build
+    from kg.builddir import load_corpus, read_documents_csv
     from kg.namespace import doc_iri, graph_iri, mention_iri, section_iri
 
     corpus = tmp_path / "corpus"

@@ -155,7 +155,7 @@ def test_every_good_file_builds_with_measures_and_entities(mixed_build):
 
 def test_offsets_exact_in_every_document(mixed_build):
     out, _ = mixed_build
-    from kg.build import load_corpus
+    from kg.builddir import load_corpus
 
     corpus = load_corpus(out)
     texts = {d.doc_id: d.text for d in corpus.documents}

@@ -24,6 +24,7 @@ from click.testing import CliRunner
 
 import kg.fileio as fileio
 from kg.build import build
+from kg.builddir import read_documents_csv
 from kg.cli import main
 from kg.errors import InputError
 from kg.fileio import (
@@ -466,7 +467,7 @@ def test_one_crashing_document_is_one_line_and_the_others_build(small_corpus, co
     assert result.exit_code == 2
     assert error_lines(result) == [
         f"Error: {small_corpus / (CENTRE + '.txt')}: internal error, please report: RuntimeError: unexpected heading"]
-    assert [row["doc_id"] for row in kg.build.read_documents_csv(out)] == [HUIJI]
+    assert [row["doc_id"] for row in read_documents_csv(out)] == [HUIJI]
 
 
 def test_a_document_with_bad_input_is_its_own_line(small_corpus, corpus_dir, monkeypatch):

@@ -1,4 +1,4 @@
-"""kg.view: self-contained, injection-safe interactive views (unit tests + headless Chromium)."""
+"""kg.views: self-contained, injection-safe interactive views (unit tests + headless Chromium)."""
 from __future__ import annotations
 
 import json
@@ -12,10 +12,13 @@ import pytest
 from browser import browser, open_page, requires_chromium, screenshot  # noqa: F401  (browser is a fixture)
 from kg.errors import InputError
 from kg.records import Alignment, Concept, Corpus, Document, DocumentMeta, Mention, Section
-from kg.view import (
-    LABELLED_ENTITIES, MAX_OVERVIEW_ENTITIES, alignment_frame, document_short_names, alignment_view, continuity_view, find_program, overview_view,
-    program_view, program_year_frame, render_html, safe_json, write_corpus_views,
+from kg.views import (
+    alignment_frame, alignment_view, continuity_view, find_program, overview_view, program_view, program_year_frame,
+    render_html, write_corpus_views,
 )
+from kg.views.evidence import document_short_names
+from kg.views.html import safe_json
+from kg.views.overview import LABELLED_ENTITIES, MAX_OVERVIEW_ENTITIES
 
 XSS_PROGRAM = '<img src=x onerror="window.__xss=1;alert(1)">工程'
 XSS_TITLE = "《</script><script>window.__xss=2;alert(2)</script>》"
@@ -285,8 +288,8 @@ def real_build(request) -> Path:
 
 
 def test_build_writes_views_of_the_real_corpus(real_build):
-    from kg.build import load_corpus
-    from kg.view import write_views
+    from kg.builddir import load_corpus
+    from kg.views import write_views
 
     paths = write_views(real_build, real_build / "views-test", program="新优质初中")
     names = {path.stem for path in paths}

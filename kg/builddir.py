@@ -1,0 +1,85 @@
+"""The one reader and writer of a build directory's tables: what `kg build` writes, later commands read.
+
+The views, `kg query` and the Python API read a build back into a Corpus here (no re-extraction),
+so no reader depends on the pipeline that wrote it.
+"""
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import asdict, fields
+from pathlib import Path
+
+from kg.analysis.hierarchy import hierarchy
+from kg.errors import InputError
+from kg.fileio import read_jsonl, write_csv, write_json, write_jsonl, write_text
+from kg.records import Alignment, Concept, Corpus, Document, DocumentMeta, Mention, Section, Segment, text_file_name
+
+# documents.csv: the analyst table promised in the README (stable column order)
+DOCUMENTS_CSV_COLUMNS = [
+    "doc_id", "title", "issuer", "level", "region", "year", "period_start", "period_end", "doc_type",
+    "doc_number", "signatory", "parent", "measures", "sha256", "status",
+]
+
+
+def write_tables(corpus: Corpus, out_dir: Path) -> None:
+    """The analyst tables and the stage outputs later commands read back (see load_corpus)."""
+    for document in corpus.documents:
+        write_text(out_dir / "text" / text_file_name(document.doc_id), document.text)
+    metas = [asdict(d.meta) for d in corpus.documents]
+    write_csv(out_dir / "documents.csv", DOCUMENTS_CSV_COLUMNS, metas)
+    write_jsonl(out_dir / "documents.jsonl", (
+        {**asdict(d.meta), "segments": [asdict(s) for s in d.segments]} for d in corpus.documents
+    ))
+    write_jsonl(out_dir / "sections.jsonl", (asdict(s) for doc in corpus.documents for s in corpus.sections[doc.doc_id]))
+    write_jsonl(out_dir / "mentions.jsonl", (m.to_json() for m in corpus.mentions))
+    write_jsonl(out_dir / "concepts.jsonl", (asdict(c) for c in corpus.concepts))
+    write_jsonl(out_dir / "alignments.jsonl", (a.to_json() for a in corpus.alignments))
+    write_json(out_dir / "hierarchy.json", {
+        "upper": hierarchy([d.meta for d in corpus.documents], corpus.upper_overrides),
+        "manifest_overrides": corpus.upper_overrides,
+    })
+
+
+def _meta_from_row(row: dict) -> DocumentMeta:
+    names = {f.name: f for f in fields(DocumentMeta)}
+    values = {}
+    for name, value in row.items():
+        if name not in names:
+            continue
+        if name in ("year", "period_start", "period_end", "measures") and value not in (None, ""):
+            value = int(value)
+        values[name] = None if value == "" else value
+    return DocumentMeta(**values)
+
+
+def load_corpus(build_dir: Path | str) -> Corpus:
+    """Read a build directory back into a Corpus (no re-extraction)."""
+    build_dir = Path(build_dir)
+    source = build_dir / "documents.jsonl"
+    if not source.exists():
+        raise InputError(build_dir, "not a build directory (no documents.jsonl); run `kg build` first")
+    corpus = Corpus()
+    for row in read_jsonl(source):
+        segments = [Segment(**s) for s in row.pop("segments", [])]
+        meta = _meta_from_row(row)
+        text = (build_dir / "text" / text_file_name(meta.doc_id)).read_text(encoding="utf-8")
+        corpus.documents.append(Document(meta=meta, text=text, segments=segments))
+        corpus.sections[meta.doc_id] = []
+    for row in read_jsonl(build_dir / "sections.jsonl"):
+        corpus.sections.setdefault(row["doc_id"], []).append(Section(**row))
+    corpus.mentions = [Mention.from_json(row) for row in read_jsonl(build_dir / "mentions.jsonl")]
+    corpus.concepts = [Concept(**row) for row in read_jsonl(build_dir / "concepts.jsonl")]
+    layers = build_dir / "hierarchy.json"
+    if layers.exists():
+        corpus.upper_overrides = json.loads(layers.read_text(encoding="utf-8"))["manifest_overrides"]
+    alignments = build_dir / "alignments.jsonl"
+    if alignments.exists():
+        names = {f.name for f in fields(Alignment)}
+        corpus.alignments = [Alignment(**{k: v for k, v in row.items() if k in names}) for row in read_jsonl(alignments)]
+    return corpus
+
+
+def read_documents_csv(build_dir: Path | str) -> list[dict]:
+    with (Path(build_dir) / "documents.csv").open(encoding="utf-8", newline="") as rows:
+        return list(csv.DictReader(rows))

@@ -1,0 +1,140 @@
+"""The page of one program: the documents and measures naming it across years, and its neighbours."""
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter, defaultdict
+from typing import Optional
+
+import networkx as nx
+
+from kg.records import Corpus, Mention
+from kg.views.canvas import (
+    LEVEL_COLOURS, LEVEL_ORDER, TYPE_COLOURS, add_year_axis, doc_node_id, document_label, measure_node_id,
+    new_network, node_size, scaled_positions,
+)
+from kg.views.evidence import NAME_MARKS, Evidence, entity_key, entity_label, evidence_block, short
+from kg.views.html import View
+
+PROGRAM_FRAME = {"labelTiers": {"0": 15, "1": 12, "2": 6}, "drawThreshold": 11, "maxVisible": 20}
+
+
+IGNORED_IN_NAMES = re.compile(rf"[\s{re.escape(NAME_MARKS)}]")
+
+
+def normalise_name(name: str) -> str:
+    return IGNORED_IN_NAMES.sub("", name).lower()
+
+
+def find_program(corpus: Corpus, name: str) -> Optional[str]:
+    """The concept key (as used by mentions) of a program given by name, alias or id."""
+    wanted = normalise_name(name)
+    for concept in corpus.concepts:
+        if concept.scheme != "programs":  # indicator concepts share the list
+            continue
+        names = [concept.concept_id, concept.pref_label, *concept.alt_labels]
+        if any(normalise_name(n) == wanted for n in names):
+            return concept.concept_id
+    for mention in corpus.mentions:
+        if mention.type == "program" and wanted in {normalise_name(mention.text), normalise_name(mention.canonical or "")}:
+            return entity_key(mention)
+    return None
+
+
+def most_widespread_program(corpus: Corpus) -> Optional[str]:
+    docs_per_program: dict[str, set[str]] = defaultdict(set)
+    for mention in corpus.mentions:
+        if mention.type == "program":
+            docs_per_program[entity_key(mention)].add(mention.doc_id)
+    if not docs_per_program:
+        return None
+    return max(sorted(docs_per_program), key=lambda key: len(docs_per_program[key]))
+
+
+def program_view(corpus: Corpus, program_key: str, max_related: int = 15) -> View:
+    """One program across years: the documents and measures naming it, and programs named beside it."""
+    ev = Evidence(corpus)
+    mentions = [m for m in corpus.mentions if m.type == "program" and entity_key(m) == program_key]
+    label = Counter(entity_label(m) for m in mentions).most_common(1)[0][0] if mentions else program_key
+    measures: dict[tuple[str, str], list[Mention]] = defaultdict(list)
+    for mention in mentions:
+        measures[(mention.doc_id, mention.measure or "preamble")].append(mention)
+    related: Counter = Counter()
+    related_evidence: dict[str, list[Mention]] = defaultdict(list)
+    for other in corpus.mentions:
+        if (other.type == "program" and entity_key(other) != program_key
+                and (other.doc_id, other.measure or "preamble") in measures):
+            related[entity_key(other)] += 1
+            related_evidence[entity_key(other)].append(other)
+    top_related = [key for key, _ in related.most_common(max_related)]
+
+    docs = sorted({doc_id for doc_id, _ in measures}, key=lambda d: (ev.doc_year(d) or 0, d))
+    years = sorted({ev.doc_year(d) or 0 for d in docs})
+    centre = f"program:{program_key}"
+    fixed: dict[str, tuple[float, float]] = {centre: (0.0, -0.9)}
+    for doc_id in docs:  # a timeline: one column per year, documents of a year stacked
+        same_year = [d for d in docs if (ev.doc_year(d) or 0) == (ev.doc_year(doc_id) or 0)]
+        column = years.index(ev.doc_year(doc_id) or 0)
+        x = -0.9 + 1.8 * column / max(len(years) - 1, 1) if len(years) > 1 else 0.0
+        fixed[doc_node_id(doc_id)] = (x, -0.4 + 0.35 * same_year.index(doc_id))
+    graph = nx.Graph()
+    graph.add_nodes_from(fixed)
+    for doc_id, measure in measures:
+        graph.add_edge(measure_node_id(doc_id, measure), doc_node_id(doc_id))
+    for key in top_related:
+        for m in related_evidence[key]:
+            graph.add_edge(f"program:{key}", measure_node_id(m.doc_id, m.measure or "preamble"))
+    positions = scaled_positions(nx.spring_layout(graph, pos=fixed, fixed=list(fixed), seed=7, iterations=80), 1400)
+
+    net = new_network()
+    add_year_axis(net, {d: (positions[doc_node_id(d)][0], ev.doc_year(d)) for d in docs},
+                  y=min((positions[doc_node_id(d)][1] for d in docs), default=0.0) - 70.0)
+    x, y = positions[centre]
+    net.add_node(centre, label=label, x=x, y=y, shape="star", size=30, color=TYPE_COLOURS["program"], kind="program", tier=0,
+                 tip=f"{label} (program)\n{len(mentions)} mentions in {len(docs)} documents, {len(measures)} measures")
+    for doc_id in docs:
+        doc = ev.documents[doc_id]
+        x, y = positions[doc_node_id(doc_id)]
+        level = ev.doc_level(doc_id)
+        net.add_node(doc_node_id(doc_id), label=document_label(doc, ev.short_name(doc_id)), x=x, y=y, shape="box", kind="document",
+                     color=LEVEL_COLOURS.get(level, LEVEL_COLOURS["unknown"]), font={"color": "#ffffff"}, tier=0,
+                     level=level, year=str(ev.doc_year(doc_id) or "unknown"),
+                     tip=f"{ev.doc_name(doc_id)}\nlevel: {level}, year: {ev.doc_year(doc_id) or '?'}")
+        net.add_edge(centre, doc_node_id(doc_id), arrows="", color={"color": "#cccccc"}, dashes=True)
+    for (doc_id, measure), in_measure in measures.items():
+        node_id = measure_node_id(doc_id, measure)
+        x, y = positions[node_id]
+        net.add_node(node_id, label=ev.measure_label(doc_id, measure), x=x, y=y, shape="dot", tier=1,
+                     size=node_size(len(in_measure), 6),
+                     color=LEVEL_COLOURS.get(ev.doc_level(doc_id), LEVEL_COLOURS["unknown"]), kind="measure",
+                     tip=f"{ev.measure_title(doc_id, measure) or ev.measure_label(doc_id, measure)}\n"
+                         f"{ev.citation(doc_id, measure)}\n“{ev.measure_text(doc_id, measure)}”\n\n"
+                         + evidence_block(ev.mention_evidence(m) for m in in_measure))
+        net.add_edge(node_id, doc_node_id(doc_id), arrows="", color={"color": "#999999"})
+    for key in top_related:
+        node_id = f"program:{key}"
+        x, y = positions[node_id]
+        other_label = Counter(entity_label(m) for m in related_evidence[key]).most_common(1)[0][0]
+        net.add_node(node_id, label=short(other_label), x=x, y=y, shape="dot", size=node_size(related[key], 5),
+                     tier=1,
+                     color={"background": "#ffffff", "border": TYPE_COLOURS["program"]}, kind="program",
+                     tip=f"{other_label} (program named beside {label})\n{related[key]}× in the same measures\n\n"
+                         + evidence_block(ev.mention_evidence(m) for m in related_evidence[key]))
+        for m_key in sorted({(m.doc_id, m.measure or "preamble") for m in related_evidence[key]}):
+            net.add_edge(node_id, measure_node_id(*m_key), arrows="", color={"color": TYPE_COLOURS["program"], "opacity": 0.4})
+    return View(
+        name=f"program_{safe_file_part(label)}", title=f"Program: {label}",
+        subtitle=f"{len(docs)} documents ({', '.join(str(y) for y in years if y) or 'no year'}), "
+                 f"{len(measures)} measures, {len(top_related)} programs named beside it",
+        nodes=net.nodes, edges=net.edges,
+        legend=[("this program", TYPE_COLOURS["program"]), ("program named beside it", "#ffffff")]
+               + [(f"document / measure ({lv})", LEVEL_COLOURS[lv]) for lv in LEVEL_ORDER
+                  if lv in {ev.doc_level(d) for d in docs}],
+        frame=PROGRAM_FRAME,
+    )
+
+
+def safe_file_part(text: str) -> str:
+    """A file-name part: readable when it can be, otherwise a stable hash."""
+    cleaned = re.sub(r"[^\w\-]+", "_", text).strip("_")
+    return cleaned[:40] if cleaned and cleaned == text[:40] else (cleaned[:24] + "_" + hashlib.sha1(text.encode()).hexdigest()[:8]).lstrip("_")
