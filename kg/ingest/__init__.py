@@ -49,7 +49,7 @@ def ingest_file(path: Path, doc_id: Optional[str] = None) -> list[Document]:
 
     ``doc_id`` defaults to the file's own id (:func:`doc_id_of`); ingest_corpus passes the
     corpus-wide unique one. A traditional-script text is cleaned, structured and read for
-    metadata through its simplified matching form (kg.script); its text stays as printed.
+    metadata through its simplified matching form (kg.ingest.script); its text stays as printed.
     """
     path = Path(path)
     raw, fmt, encoding = read_source(path)
