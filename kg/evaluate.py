@@ -41,6 +41,8 @@ from typing import Any, Iterable, Optional
 from kg.errors import InputError, KGError
 from kg.fileio import read_jsonl
 from kg.resources import load_user_yaml
+from kg.text import QUOTE_MARKS
+from kg.text import normalise_name as text_normalise_name
 
 CATEGORIES = ("program", "organization", "cited_document", "place", "target")
 GOLD_SECTIONS = {
@@ -52,7 +54,7 @@ GOLD_SECTIONS = {
 }
 METADATA_FIELDS = ("issuer", "level", "year", "doc_type", "doc_number")
 GENERIC_SUFFIXES = ("改革", "工程", "工作", "活动", "行动", "建设", "制度", "机制", "项目", "计划", "试点", "模式", "创建")
-QUOTE_MARKS = re.compile(r"[“”‘’\"'「」『』《》〈〉\s\u3000]")
+IGNORED_IN_NAMES = QUOTE_MARKS + "'《》〈〉"  # and whitespace
 BRACKETS = str.maketrans({"（": "(", "）": ")", "，": ",", "：": ":", "；": ";", "—": "-", "－": "-"})
 DASHES = re.compile(r"\s*[-—–~～－至到]\s*")
 INDICATOR_SIMILARITY = 0.5
@@ -61,7 +63,7 @@ INDICATOR_SIMILARITY = 0.5
 # --------------------------------------------------------------------------- normalisation
 
 def normalise_name(name: Any) -> str:
-    return QUOTE_MARKS.sub("", str(name or "")).translate(BRACKETS).lower()
+    return text_normalise_name(str(name or ""), IGNORED_IN_NAMES).translate(BRACKETS).lower()
 
 
 def name_keys(name: Any) -> set[str]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import bisect
 import importlib
-import re
 from typing import Optional, Sequence
 
 import spacy
@@ -24,6 +23,7 @@ import kg.components.people  # noqa: F401
 import kg.components.places  # noqa: F401
 import kg.components.programs  # noqa: F401
 from kg.records import Document, Mention, Section
+from kg.text import SENTENCE_END, SectionIndex, sentence_around, sentence_bounds
 
 # spans key -> Mention.type, in pipeline order
 SPAN_KEYS = {
@@ -34,11 +34,9 @@ SPAN_KEYS = {
     "kg_people": "person",
     "kg_targets": "target",
 }
-SENTENCE_BREAK = re.compile(r"[。；！？\n]")
 # spaCy refuses texts over nlp.max_length (10^6) and its memory grows with the text; the rules
 # never look across a line end
 PIECE_CHARS = 100_000
-SENTENCE_END = re.compile(r"[。；！？]")
 MENTION_FIELDS = ("canonical", "subtype", "parent", "indicator", "value", "unit", "comparator", "year", "kind")
 
 
@@ -61,19 +59,6 @@ def make_pipeline(use_lexicon: bool = True, segmenter: str = "char") -> Language
     else:
         nlp.add_pipe("kg_targets")
     return nlp
-
-
-def _sentence_bounds(text: str) -> list[int]:
-    return [m.start() for m in SENTENCE_BREAK.finditer(text)]
-
-
-def _sentence(bounds: list[int], text_length: int, start: int, end: int) -> tuple[int, int]:
-    """The sentence (between 。；！？ or line breaks) around ``start``…``end``."""
-    i = bisect.bisect_left(bounds, start)
-    sentence_start = bounds[i - 1] + 1 if i > 0 else 0
-    j = bisect.bisect_left(bounds, end)
-    sentence_end = bounds[j] + 1 if j < len(bounds) else text_length
-    return sentence_start, sentence_end
 
 
 def _offsets(span: Span) -> tuple[int, int]:
@@ -106,8 +91,6 @@ def pieces(text: str, limit: int = PIECE_CHARS, preferred: Sequence[int] = ()) -
 def extract(doc: Document, sections: list[Section], nlp: Language,
             piece_chars: Optional[int] = None) -> list[Mention]:
     """All mentions of one document, ordered by position then type."""
-    from kg.structure import SectionIndex
-
     text = doc.match_text
     printed = doc.text
     top_level = sorted(section.start for section in sections if section.depth == 0)
@@ -120,7 +103,7 @@ def extract(doc: Document, sections: list[Section], nlp: Language,
             piece.user_data["meta"] = doc.meta
             yield piece
 
-    bounds = _sentence_bounds(text)
+    bounds = sentence_bounds(text)
     index = SectionIndex(sections)
     mentions = []
     for (shift, _), parsed in zip(spans, nlp.pipe(piece_docs())):
@@ -129,7 +112,7 @@ def extract(doc: Document, sections: list[Section], nlp: Language,
                 start, end = _offsets(span)
                 start, end = start + shift, end + shift
                 data = span._.kg or {}
-                sentence_start, sentence_end = _sentence(bounds, len(text), start, end)
+                sentence_start, sentence_end = sentence_around(bounds, len(text), start, end)
                 section = index.at(start)
                 mentions.append(Mention(
                     doc_id=doc.doc_id, type=mention_type, text=printed[start:end], start=start, end=end,

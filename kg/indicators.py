@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import re
 from collections import Counter
 from dataclasses import replace
 from pathlib import Path
@@ -27,6 +26,7 @@ import yaml
 
 from kg.errors import InputError
 from kg.records import Concept, Mention
+from kg.text import normalise_name
 
 from kg.resources import ONTOLOGY_DIR, alignment_settings
 INDICATOR_ALIASES = ONTOLOGY_DIR / "indicators.yaml"
@@ -37,7 +37,7 @@ Scopes = tuple[tuple[tuple[str, ...], ...], ...]  # dimension -> scope -> wordin
 
 
 def normalise_indicator(name: str) -> str:
-    return re.sub(r"[\s“”\"（）()、，,：:]", "", name)
+    return normalise_name(name, "“”\"（）()、，,：:")
 
 
 def display_form(name: str) -> str:

@@ -21,14 +21,11 @@ from rdflib.namespace import SKOS
 from kg.errors import InputError
 from kg.indicators import link_targets
 from kg.records import Concept, Corpus, Mention
+from kg.text import BOOK_TITLE, QUOTED, SectionIndex, name_key, normalise_name, sentence_around, sentence_bounds
 
 from kg.resources import ONTOLOGY_DIR
 DEFAULT_LEXICON = ONTOLOGY_DIR / "programs.skos.ttl"
 KIND = rdflib.URIRef("https://w3id.org/policy-kg/ontology#kind")
-QUOTES = "“”‘’\"「」『』"
-QUOTED = re.compile(r"[“‘\"「『]([^“”‘’\"「」『』]+)[”’\"」』]")
-TITLE = re.compile(r"《[^《》\n]*》")
-SENTENCE_END = "。；！？\n"
 
 
 @dataclass
@@ -39,7 +36,7 @@ class Lexicon:
     by_label: dict[str, str] = field(default_factory=dict)  # normalised label -> concept_id
 
     def lookup(self, label: str) -> Optional[Concept]:
-        concept_id = self.by_label.get(_normalise(label))
+        concept_id = self.by_label.get(normalise_name(label))
         return self.concepts.get(concept_id) if concept_id else None
 
     def labels(self) -> dict[str, Concept]:
@@ -54,10 +51,6 @@ class Lexicon:
 def concept_id(label: str) -> str:
     """Stable, IRI-safe id of a program concept: a short hash of its merge key."""
     return "prog-" + hashlib.sha1(merge_key(label).encode("utf-8")).hexdigest()[:10]
-
-
-def _normalise(surface: str) -> str:
-    return re.sub(rf"[{QUOTES}\s\u3000]", "", surface)
 
 
 @functools.lru_cache(maxsize=1)
@@ -85,33 +78,25 @@ def propagation_settings() -> dict:
 
 
 def _strip_generic(name: str, repeat: bool) -> str:
-    while True:
-        for word in generic_trailing():
-            if name.endswith(word) and len(name) - len(word) >= 2:
-                name = name[: -len(word)]
-                break
-        else:
-            return name
-        if not repeat:
-            return name
+    return name_key(name, generic_trailing(), 2, repeat)
 
 
 def merge_key(label: str) -> str:
     """What two variant names of one program share: the name without generic trailing words."""
-    return _strip_generic(_normalise(label), repeat=True)
+    return _strip_generic(normalise_name(label), repeat=True)
 
 
 def canonical_form(surface: str, lexicon: Optional[Lexicon] = None) -> str:
     """The canonical program name of a surface form (see the module docstring)."""
     lexicon = lexicon if lexicon is not None else load_lexicon()
-    plain = _normalise(surface)
+    plain = normalise_name(surface)
     curated = lexicon.lookup(plain)
     if curated is not None:
         return curated.pref_label
     quoted = QUOTED.search(surface)
     if quoted:
-        inner = _normalise(quoted.group(1))
-        trailing = _strip_generic(_normalise(surface[quoted.end():]), repeat=True)
+        inner = normalise_name(quoted.group(1))
+        trailing = _strip_generic(normalise_name(surface[quoted.end():]), repeat=True)
         if trailing in generic_trailing() or not trailing.endswith(entity_heads()):
             trailing = ""  # “3+2”人才培养模式 is 3+2; “满天星”训练营 names the camp itself
         name = inner + trailing
@@ -146,7 +131,7 @@ def _load_lexicon_cached(path: str) -> Lexicon:
         concept = Concept(local or concept_id(pref), pref, "programs", alts, str(kind) if kind else None, True)
         lexicon.concepts[concept.concept_id] = concept
         for label in [pref, *alts]:
-            lexicon.by_label.setdefault(_normalise(label), concept.concept_id)
+            lexicon.by_label.setdefault(normalise_name(label), concept.concept_id)
     return lexicon
 
 
@@ -184,8 +169,6 @@ def propagate(mentions: list[Mention], corpus: Corpus, lexicon: Optional[Lexicon
     document uses them without the quotes or head word that made them recognisable (道德课堂 quoted
     in one plan, plain in another). Returns the new mentions only; occurrences overlapping a program
     mention or inside a 《title》 are skipped. Extraction itself stays per document."""
-    from kg.structure import SectionIndex
-
     lexicon = lexicon if lexicon is not None else load_lexicon()
     names = _propagated_names(mentions, lexicon)
     if not names:
@@ -198,22 +181,20 @@ def propagate(mentions: list[Mention], corpus: Corpus, lexicon: Optional[Lexicon
     found = []
     for document in corpus.documents:
         text = document.match_text  # traditional-script text is matched in its simplified form
-        blocked = _Spans(taken.get(document.doc_id, []) + [m.span() for m in TITLE.finditer(text)])
+        blocked = _Spans(taken.get(document.doc_id, []) + [m.span() for m in BOOK_TITLE.finditer(text)])
         sections = SectionIndex(corpus.sections.get(document.doc_id) or [])
-        breaks = [m.start() for m in re.finditer(f"[{re.escape(SENTENCE_END)}]", text)]
+        breaks = sentence_bounds(text)
         for match in pattern.finditer(text):
             start, end = match.span()
             if blocked.overlaps(start, end):
                 continue
             section = sections.at(start)
-            before = bisect.bisect_left(breaks, start)
-            after = bisect.bisect_left(breaks, end)
+            sentence_start, sentence_end = sentence_around(breaks, len(text), start, end)
             printed = document.text[start:end]
             found.append(Mention(
                 doc_id=document.doc_id, type="program", text=printed, start=start, end=end,
                 measure=section.label if section else None,
-                sentence_start=breaks[before - 1] + 1 if before else 0,
-                sentence_end=breaks[after] + 1 if after < len(breaks) else len(text), source="corpus-repeat",
+                sentence_start=sentence_start, sentence_end=sentence_end, source="corpus-repeat",
                 subtype=names[match.group(0)], match_text=match.group(0) if printed != match.group(0) else None,
             ))
     return found
@@ -268,8 +249,8 @@ def link(mentions: list[Mention], lexicon: Optional[Lexicon] = None,
         if key in curated_by_key:
             base = curated_by_key[key]
             pref, cid, kind = base.pref_label, base.concept_id, base.kind
-            known = {_normalise(label) for label in [base.pref_label, *base.alt_labels]}
-            extra = sorted({_normalise(m.text) for m in members} - known)
+            known = {normalise_name(label) for label in [base.pref_label, *base.alt_labels]}
+            extra = sorted({normalise_name(m.text) for m in members} - known)
             concept = replace(base, alt_labels=sorted(set(base.alt_labels) | set(extra)))
         else:
             names = [canonicals[id(m)] for m in members]
@@ -277,7 +258,7 @@ def link(mentions: list[Mention], lexicon: Optional[Lexicon] = None,
             cid = concept_id(pref)
             kinds = [m.subtype for m in members if m.subtype]
             kind = max(sorted(set(kinds)), key=kinds.count) if kinds else None
-            alts = sorted({_normalise(m.text) for m in members} - {pref})
+            alts = sorted({normalise_name(m.text) for m in members} - {pref})
             concept = Concept(cid, pref, "programs", alts, kind, False)
         concepts.append(concept)
         for member in members:
@@ -289,7 +270,7 @@ def link(mentions: list[Mention], lexicon: Optional[Lexicon] = None,
             pref, cid = linked[id(mention)]
             mention = replace(mention, canonical=pref, concept=cid)
         elif mention.type == "organization" and mention.canonical is None:
-            mention = replace(mention, canonical=_normalise(mention.matching))
+            mention = replace(mention, canonical=normalise_name(mention.matching))
         out.append(mention)
     out, indicator_concepts = link_targets(out)
     return out, concepts + indicator_concepts

@@ -14,6 +14,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from kg.fileio import write_csv, write_text
 from kg.records import Alignment, Corpus, Section
+from kg.text import clip, one_line
 
 ALIGNMENT_COLUMNS = ["lower_doc", "lower_measure", "lower_title", "rank", "upper_doc", "upper_measure",
                      "upper_title", "score", "strength", "shared_programs", "shared_targets", "reuse_ratio",
@@ -38,9 +39,7 @@ def _section_index(corpus: Corpus) -> dict[tuple[str, str], Section]:
 def _snippet(corpus: Corpus, section: Optional[Section], width: int = 80) -> str:
     if section is None:
         return ""
-    text = corpus.document(section.doc_id).text[section.start:section.end]
-    text = " ".join(text.split())
-    return text[:width] + ("…" if len(text) > width else "")
+    return clip(one_line(corpus.document(section.doc_id).text[section.start:section.end]), width, mark_inside=False)
 
 
 def _md_cell(value) -> str:

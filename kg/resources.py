@@ -177,8 +177,8 @@ class ScoringSettings:
 
 @dataclass(frozen=True)
 class NameSettings:
-    quoted_pattern: str  # a name the text puts in quotes; group 1 is the name
-    title_pattern: str  # a cited document's 《title》; group 1 is the title
+    quoted_chars: tuple[int, int]  # shortest, longest name the text puts in quotes (kg.text.double_quoted)
+    title_chars: tuple[int, int]  # shortest, longest cited document title (kg.text.book_title)
     ignored_characters: str  # pattern of characters a name is compared without (spaces, quotes)
     generic_suffixes: tuple[str, ...]
     min_chars: int

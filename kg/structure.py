@@ -9,7 +9,6 @@ the printed text. Linear in the length of the text.
 """
 from __future__ import annotations
 
-import bisect
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -20,8 +19,8 @@ import cn2an
 
 from kg.resources import lexicon as load_yaml
 from kg.records import Document, Section
+from kg.text import SENTENCE_END
 
-SENTENCE_STOP = re.compile(r"[。；！？]")
 
 
 @dataclass
@@ -85,7 +84,7 @@ def heading_title_span(rest: str) -> tuple[int, int]:
         start += 1
     while end > start and rest[end - 1].isspace():
         end -= 1
-    stop = SENTENCE_STOP.search(rest, start, end)
+    stop = SENTENCE_END.search(rest, start, end)
     return start, stop.start() if stop else end
 
 
@@ -193,41 +192,6 @@ def section_ends(headings: list[Heading], text_length: int) -> list[int]:
 
 def measures(sections: list[Section]) -> list[Section]:
     return [s for s in sections if s.is_measure]
-
-
-def section_at(sections: list[Section], offset: int) -> Optional[Section]:
-    """The innermost section whose span contains `offset` (None in the preamble)."""
-    best = None
-    for section in sections:
-        if section.start <= offset < section.end and (best is None or section.depth >= best.depth):
-            if best is None or section.start >= best.start:
-                best = section
-    return best
-
-
-class SectionIndex:
-    """``section_at`` for many offsets of one document: a binary search for the last section
-    starting at or before the offset, then up its enclosing sections (spans nest)."""
-
-    def __init__(self, sections: list[Section]):
-        self.sections = sorted(sections, key=lambda s: s.start)
-        self.starts = [s.start for s in self.sections]
-        self.enclosing: list[Optional[int]] = []
-        open_sections: list[int] = []
-        for index, section in enumerate(self.sections):
-            while open_sections and self.sections[open_sections[-1]].end <= section.start:
-                open_sections.pop()
-            self.enclosing.append(open_sections[-1] if open_sections else None)
-            open_sections.append(index)
-
-    def at(self, offset: int) -> Optional[Section]:
-        index: Optional[int] = bisect.bisect_right(self.starts, offset) - 1
-        while index is not None and index >= 0:
-            section = self.sections[index]
-            if section.start <= offset < section.end:
-                return section
-            index = self.enclosing[index]
-        return None
 
 
 def text_of(doc: Document, section: Section) -> str:

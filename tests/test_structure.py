@@ -6,7 +6,8 @@ from collections import Counter
 import pytest
 
 from kg.records import Document, DocumentMeta, Segment
-from kg.structure import parse_structure, section_at
+from kg.structure import parse_structure
+from kg.text import section_at
 
 HUIJI, CENTRE, PLAN, PROJECTS = (
     "001_56320e920f24c20a", "000_16f97bdad5560e56", "002_37f57ac8b3229a3d", "003_e4eb59aa704bb68c")

@@ -20,26 +20,14 @@ from kg.analysis.align.names import QUOTED_NAME, normalise_name
 from kg.indicators import link_indicators
 from kg.records import Corpus, Document, Mention, Section
 from kg.resources import AlignmentSettings, alignment_settings
-
-
-def _measure_at(sections: list[Section], offset: int) -> Optional[str]:
-    """Label of the innermost section around ``offset``."""
-    inside = [s for s in sections if s.start <= offset < s.end]
-    return max(inside, key=lambda s: (s.depth, s.start)).label if inside else None
-
-
-def _quote(text: str, start: int, end: int, width: int = 30) -> str:
-    left = max(text.rfind("\n", 0, start) + 1, start - width)
-    right = text.find("\n", end)
-    right = min(len(text) if right < 0 else right, end + width)
-    return text[left:right].strip()
+from kg.text import section_at, snippet
 
 
 def _occurrence(doc: Document, sections: list[Section], start: int, end: int, source: str) -> dict:
-    meta = doc.meta
+    meta, section = doc.meta, section_at(sections, start)
     return {"doc_id": doc.doc_id, "title": meta.title, "issuer": meta.issuer, "level": meta.level,
-            "year": meta.year, "measure": _measure_at(sections, start), "start": start, "end": end,
-            "text": doc.text[start:end], "quote": _quote(doc.text, start, end), "source": source}
+            "year": meta.year, "measure": section.label if section else None, "start": start, "end": end,
+            "text": doc.text[start:end], "quote": snippet(doc.text, start, end), "source": source}
 
 
 def program_occurrences(corpus: Corpus, program: Optional[str] = None) -> dict[str, dict]:
@@ -159,7 +147,7 @@ def indicator_trajectories(corpus: Corpus, mentions: Optional[list[Mention]] = N
             "doc_year": doc.meta.year, "year": mention.year, "indicator": mention.indicator,
             "value": mention.value, "unit": mention.unit, "comparator": mention.comparator, "kind": mention.kind,
             "measure": mention.measure, "start": mention.start, "end": mention.end,
-            "quote": _quote(doc.text, mention.start, mention.end),
+            "quote": snippet(doc.text, mention.start, mention.end),
         })
     trajectories = []
     for name, points in groups.items():

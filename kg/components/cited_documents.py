@@ -8,8 +8,9 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from kg.components import load_yaml, make_span, set_spans
+from kg.text import book_title
 
-TITLE = re.compile(r"《([^《》\n]{1,80})》")
+TITLE = book_title(1, 80)
 TRAILING_PERIOD = re.compile(r"[（(][^（）()]*\d{4}[^（）()]*[）)]$")  # （2021-2035）
 CONTEXT_CHARS = 8
 

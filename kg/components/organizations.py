@@ -12,10 +12,10 @@ from spacy.tokens import Doc
 
 from kg.components import CLAUSE_BREAK, Gazetteer, after_last_boundary, alternation, load_yaml, make_span, set_spans
 from kg.components.places import gazetteer as place_gazetteer
+from kg.text import BOOK_TITLE
 
 MAX_NAME_CHARS = 20
 NAME_CHAR = re.compile(r"[\u4e00-\u9fff0-9A-Za-z·]")
-TITLE = re.compile(r"《[^《》\n]*》")
 
 
 @functools.lru_cache(maxsize=1)
@@ -116,7 +116,7 @@ def find_organizations(text: str) -> list[tuple[int, int, str, str]]:
     """(start, end, type, rule) of organization names; the longest name wins where they overlap."""
     config = _config()
     found: list[tuple[int, int, str, str]] = [(s, e, t, "known-body") for s, e, t in known_bodies().finditer(text)]
-    titles = [m.span() for m in TITLE.finditer(text)]
+    titles = [m.span() for m in BOOK_TITLE.finditer(text)]
     remit = set(config["remit_suffixes"])
     for match in suffix_pattern().finditer(text):
         suffix, end = match.group(0), match.end()

@@ -11,6 +11,7 @@ from spacy.tokens import Doc
 
 from kg import places
 from kg.components import Gazetteer, load_yaml, make_span, set_spans
+from kg.text import BOOK_TITLE
 
 @dataclass(frozen=True)
 class Place:
@@ -61,13 +62,12 @@ def gazetteer() -> Gazetteer:
 
 
 IDEOGRAPH = re.compile(r"[\u4e00-\u9fff]")
-TITLE = re.compile(r"《[^《》\n]*》")
 
 
 def find_places(text: str) -> list[tuple[int, int, Place]]:
     """Places named in the text; not those inside a cited title (《郑州都市区…规划》 names a document)
     nor a whole quoted name (“六安” is a safety campaign, not 六安市)."""
-    titles = [m.span() for m in TITLE.finditer(text)]
+    titles = [m.span() for m in BOOK_TITLE.finditer(text)]
     found = []
     for start, end, place in gazetteer().finditer(text):
         if any(a < start and end < b for a, b in titles):

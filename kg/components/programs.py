@@ -15,9 +15,9 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from kg.components import CLAUSE_BREAK, Gazetteer, after_last_boundary, alternation, load_yaml, make_span, set_spans
+from kg.text import BOOK_TITLE, double_quoted
 
-TITLE = re.compile(r"《[^《》\n]*》")
-QUOTE = re.compile(r"“([^“”\n]{1,40})”")
+QUOTE = double_quoted(1, 40)
 NAME_CHARS = r"[\u4e00-\u9fff0-9A-Za-z+＋.]"
 
 
@@ -250,7 +250,7 @@ def lexicon_programs(text: str) -> list[tuple[int, int, Optional[str], str]]:
 
 
 def find_programs(text: str, use_lexicon: bool = True) -> list[tuple[int, int, Optional[str], str]]:
-    titles = [m.span() for m in TITLE.finditer(text)]
+    titles = [m.span() for m in BOOK_TITLE.finditer(text)]
     quoted = quoted_programs(text)
     curated = lexicon_programs(text) if use_lexicon else []
     strong = [(s, e) for s, e, _, _ in quoted] + [(s, e) for s, e, _, _ in curated]

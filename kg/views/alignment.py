@@ -6,6 +6,7 @@ from collections import defaultdict
 from typing import Any
 
 from kg.records import Alignment, Corpus
+from kg.text import one_line
 from kg.views.canvas import LEVEL_COLOURS, LEVEL_ORDER, ROW, column_order, measure_node_id, new_network
 from kg.views.evidence import LIST_SEPARATOR, QUOTE_CHARS, QUOTES_PER_TIP, Evidence, evidence_block, short
 from kg.views.html import View
@@ -150,5 +151,5 @@ def evidence_quote(ev: Evidence, item: dict[str, Any]) -> str:
         text = ev.documents[doc_id].text[item["start"]:item["end"]]
     if not text:
         return json.dumps(item, ensure_ascii=False)[:QUOTE_CHARS * 2]
-    quote = f"“{short(' '.join(str(text).split()), QUOTE_CHARS)}”"
+    quote = f"“{short(one_line(str(text)), QUOTE_CHARS)}”"
     return quote + (f"\n— {ev.citation(doc_id, measure)}" if doc_id else "")

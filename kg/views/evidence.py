@@ -7,6 +7,7 @@ from typing import Iterable, Optional
 from kg import places
 from kg.records import Corpus, Document, Mention, Section
 from kg.resources import lexicon
+from kg.text import clip, one_line
 
 QUOTE_CHARS = 140
 QUOTES_PER_TIP = 3
@@ -62,7 +63,7 @@ class Evidence:
         if end - start > QUOTE_CHARS:  # centre long sentences on the mention
             start = max(start, mention.start - (QUOTE_CHARS - (mention.end - mention.start)) // 2)
             end = min(end, start + QUOTE_CHARS)
-        snippet = " ".join(doc.text[start:end].split())
+        snippet = one_line(doc.text[start:end])
         return ("…" if start > 0 else "") + snippet + ("…" if end < len(doc.text) else "")
 
     def citation(self, doc_id: str, measure: Optional[str]) -> str:
@@ -99,7 +100,8 @@ def entity_label(mention: Mention) -> str:
 
 
 def short(text: str, chars: int = 16) -> str:
-    return text if len(text) <= chars else text[: chars - 1] + "…"
+    """A label of at most ``chars`` characters (16 fits a node on the canvas)."""
+    return clip(text, chars)
 
 
 def place_name(doc: Document) -> str:

@@ -8,6 +8,7 @@ from typing import Optional
 
 import networkx as nx
 
+from kg import text
 from kg.records import Corpus, Mention
 from kg.views.canvas import (
     LEVEL_COLOURS, LEVEL_ORDER, TYPE_COLOURS, add_year_axis, doc_node_id, document_label, measure_node_id,
@@ -19,11 +20,10 @@ from kg.views.html import View
 PROGRAM_FRAME = {"labelTiers": {"0": 15, "1": 12, "2": 6}, "drawThreshold": 11, "maxVisible": 20}
 
 
-IGNORED_IN_NAMES = re.compile(rf"[\s{re.escape(NAME_MARKS)}]")
 
 
 def normalise_name(name: str) -> str:
-    return IGNORED_IN_NAMES.sub("", name).lower()
+    return text.normalise_name(name, NAME_MARKS).lower()
 
 
 def find_program(corpus: Corpus, name: str) -> Optional[str]:

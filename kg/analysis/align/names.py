@@ -19,10 +19,11 @@ from kg.analysis.align.units import Unit, plain_text
 from kg.indicators import dice, normalise_indicator
 from kg.records import Concept, Mention
 from kg.resources import AlignmentSettings, alignment_settings
+from kg.text import book_title, double_quoted, name_key
 
 # from the shipped settings (like units.plain_text): the patterns are data, not tuning options
-QUOTED_NAME = re.compile(alignment_settings().names.quoted_pattern)  # group 1: the quoted name
-TITLED_NAME = re.compile(alignment_settings().names.title_pattern)  # group 1: the cited title
+QUOTED_NAME = double_quoted(*alignment_settings().names.quoted_chars)  # group 1: the quoted name
+TITLED_NAME = book_title(*alignment_settings().names.title_chars)  # group 1: the cited title
 
 
 def normalise_name(name: str, settings: Optional[AlignmentSettings] = None) -> str:
@@ -33,11 +34,7 @@ def normalise_name(name: str, settings: Optional[AlignmentSettings] = None) -> s
 
 @lru_cache(maxsize=1 << 16)
 def _normalise_name(name: str, suffixes: tuple[str, ...], min_chars: int) -> str:
-    name = plain_text(name)
-    for suffix in sorted(suffixes, key=len, reverse=True):
-        if name.endswith(suffix) and len(name) - len(suffix) >= min_chars:
-            return name[: -len(suffix)]
-    return name
+    return name_key(plain_text(name), suffixes, min_chars)
 
 
 def attach_names(units: list[Unit], mentions: list[Mention], settings: AlignmentSettings) -> None:
