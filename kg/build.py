@@ -67,7 +67,8 @@ def analyse(
     """Run ingest -> structure -> extract -> link -> align in memory and return the Corpus."""
     from kg.analysis.align import align
     from kg.extract import extract, make_pipeline
-    from kg.link import Lexicon, link, load_lexicon
+    from kg.lexicon import Lexicon, load_lexicon
+    from kg.link import link
 
     summary = summary or BuildSummary(out_dir=Path("."))
     timed = stage_timer(summary)

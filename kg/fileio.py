@@ -267,9 +267,7 @@ def _package_version() -> str:
 
         return version(TOOL)
     except Exception:  # not installed as a distribution (a source checkout on sys.path)
-        from kg import __version__
-
-        return __version__
+        return "unknown"
 
 
 def new_build_marker(build_id: Optional[str] = None) -> dict[str, str]:

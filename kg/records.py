@@ -14,6 +14,8 @@ import re
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal, Optional
 
+from kg.script import matching_form
+
 Level = Literal["national", "province", "city", "city-agency", "district", "county", "unknown"]
 DocStatus = Literal["complete", "outline-only", "truncated"]
 MentionType = Literal["program", "organization", "cited_document", "place", "person", "target"]
@@ -74,8 +76,6 @@ class Document:
         """The text rules and lexicons match on: ``text`` itself, or for a traditional-script
         document its simplified form, of the same length (offsets are the same in both)."""
         if self._matching is None or self._matching[0] is not self.text:
-            from kg.ingest.script import matching_form
-
             self._matching = (self.text, matching_form(self.text, self.meta.script))
         return self._matching[1]
 

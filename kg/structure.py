@@ -4,7 +4,7 @@ Heading patterns and their nesting ranks live in ontology/lexicon/headings.yaml.
 Labels are the shortest heading path that is unique in the document: a measure whose
 number is unique across the document is labelled by its number ("17"); otherwise by its
 full path ("三(三)2", "一(一)3(1)"). Columns are "专栏N", projects "工程N".
-Headings are recognised in the document's matching form (simplified, see kg.ingest.script); titles are
+Headings are recognised in the document's matching form (simplified, see kg.script); titles are
 the printed text. Linear in the length of the text.
 """
 from __future__ import annotations

@@ -46,7 +46,8 @@ def long_plan(chars: int) -> str:
 def mentions_of(document: Document, nlp):
     """Structure, extraction and linking of one document, as the build runs them."""
     from kg.extract import extract
-    from kg.link import link, load_lexicon
+    from kg.lexicon import load_lexicon
+    from kg.link import link
     from kg.records import Corpus
     from kg.structure import parse_structure
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 import pytest
 
 from kg.extract import extract, make_pipeline
-from kg.link import Lexicon, canonical_form, concept_id, link, load_lexicon
+from kg.lexicon import Lexicon, concept_id, load_lexicon
+from kg.link import canonical_form, link
 from kg.records import Mention
 from kg.structure import parse_structure
 

@@ -15,7 +15,10 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from kg.components import CLAUSE_BREAK, Gazetteer, after_last_boundary, alternation, load_yaml, make_span, set_spans
+from kg.lexicon import load_lexicon
 from kg.text import BOOK_TITLE, double_quoted
+
+
 
 QUOTE = double_quoted(1, 40)
 NAME_CHARS = r"[\u4e00-\u9fff0-9A-Za-z+＋.]"
@@ -38,8 +41,6 @@ def _quote_suffix() -> re.Pattern:
 
 @functools.lru_cache(maxsize=1)
 def _lexicon_gazetteer() -> Gazetteer:
-    from kg.link import load_lexicon
-
     return Gazetteer(load_lexicon().labels())
 
 

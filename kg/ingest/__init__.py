@@ -2,7 +2,7 @@
 
 Reads each source file (:mod:`kg.ingest.read`), removes conversion debris
 (:mod:`kg.ingest.clean`), infers metadata from the text (:mod:`kg.ingest.metadata`; for
-traditional-script text from its simplified matching form, :mod:`kg.ingest.script`) and merges it
+traditional-script text from its simplified matching form, :mod:`kg.script`) and merges it
 with an optional manifest (:mod:`kg.ingest.manifest`: the manifest wins, disagreements are
 reported); splits compilations (汇编, :mod:`kg.ingest.compilation`) into their contained documents.
 Every file gets a unique, stable document id (:mod:`kg.ingest.ids`).
@@ -22,7 +22,7 @@ from kg.ingest.manifest import (
 )
 from kg.ingest.metadata import infer_metadata
 from kg.ingest.read import MissingPackage, decode_bytes, read_source, scan_corpus, sha256_of, source_files
-from kg.ingest.script import TRADITIONAL, detect_script, matching_form, simplified_line
+from kg.script import TRADITIONAL, detect_script, matching_form, simplified_line
 from kg.records import Document, Segment
 
 __all__ = [
@@ -49,7 +49,7 @@ def ingest_file(path: Path, doc_id: Optional[str] = None) -> list[Document]:
 
     ``doc_id`` defaults to the file's own id (:func:`doc_id_of`); ingest_corpus passes the
     corpus-wide unique one. A traditional-script text is cleaned, structured and read for
-    metadata through its simplified matching form (kg.ingest.script); its text stays as printed.
+    metadata through its simplified matching form (kg.script); its text stays as printed.
     """
     path = Path(path)
     raw, fmt, encoding = read_source(path)

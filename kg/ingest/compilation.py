@@ -10,7 +10,7 @@ from typing import Optional
 
 from kg.ingest.clean import SENTENCE_END, is_body_line, is_heading_like
 from kg.ingest.metadata import infer_metadata
-from kg.ingest.script import matching_form
+from kg.script import matching_form
 from kg.records import Document, DocumentMeta, Segment
 from kg.resources import lexicon as load_yaml
 
