@@ -15,6 +15,7 @@ from pathlib import Path
 import click
 
 from kg.errors import InternalError, KGError
+from kg.text import format_table
 
 # click's own signals (usage errors, --help exits, aborts) are click's to report
 CLICK_EXCEPTIONS = (click.exceptions.ClickException, click.exceptions.Abort, click.exceptions.Exit)
@@ -142,24 +143,6 @@ def format_summary(summary) -> str:
     for item in summary.disagreements:
         lines.append(f"manifest vs text: {item.doc_id} {item.field}: manifest {item.manifest!r}, text {item.inferred!r}")
     return "\n".join(lines)
-
-
-def format_table(header, rows) -> str:
-    cells = [[str(c) for c in header]] + [[("" if c is None else str(c)) for c in row] for row in rows]
-    widths = [max(display_width(row[i]) for row in cells) for i in range(len(header))]
-    out = []
-    for index, row in enumerate(cells):
-        out.append("  ".join(cell + " " * (widths[i] - display_width(cell)) for i, cell in enumerate(row)).rstrip())
-        if index == 0:
-            out.append("  ".join("-" * w for w in widths))
-    return "\n".join(out)
-
-
-def display_width(text: str) -> int:
-    """Terminal columns: CJK characters take two."""
-    import unicodedata
-
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 @main.command("view")

@@ -23,7 +23,6 @@ import csv
 import io
 import json
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -35,6 +34,7 @@ from urllib.parse import unquote
 
 from kg.errors import InputError
 from kg.namespace import PREFIXES, QUERIES_DIR
+from kg.text import format_table
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 INTEGER_TYPES = {f"{XSD}{name}" for name in (
@@ -93,32 +93,12 @@ class QueryResult:
     def to_table(self, max_width: int = 60) -> str:
         if self.kind == "ask":
             return "yes" if self.boolean else "no"
-        cells = [[_clip("" if v is None else str(v), max_width) for v in row] for row in self.rows]
-        widths = [max([_width(c)] + [_width(row[i]) for row in cells]) for i, c in enumerate(self.columns)]
-        lines = ["  ".join(_pad(c, w) for c, w in zip(self.columns, widths)).rstrip(),
-                 "  ".join("-" * w for w in widths)]
-        lines += ["  ".join(_pad(c, w) for c, w in zip(row, widths)).rstrip() for row in cells]
+        lines = [format_table(self.columns, self.rows, max_width)]
         lines.append(f"({len(self.rows)} row{'s' if len(self.rows) != 1 else ''})")
         return "\n".join(lines)
 
     def format(self, fmt: str) -> str:
         return {"table": self.to_table, "csv": self.to_csv, "json": self.to_json}[fmt]()
-
-
-def _width(text: str) -> int:
-    """Terminal columns: CJK characters take two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def _pad(text: str, width: int) -> str:
-    return text + " " * (width - _width(text))
-
-
-def _clip(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    while _width(text) > limit:
-        text = text[:-2] + "…"
-    return text
 
 
 # ------------------------------------------------------------------ federated queries

@@ -10,6 +10,7 @@ from __future__ import annotations
 import bisect
 import functools
 import re
+import unicodedata
 from typing import Optional
 
 from kg.records import Section
@@ -156,3 +157,33 @@ def name_key(name: str, suffixes: tuple[str, ...], min_chars: int, repeat: bool 
             return name
         if not repeat:
             return name
+
+
+# ---------------------------------------------------------------- terminal tables
+
+def display_width(text: str) -> int:
+    """Terminal columns: CJK (wide and full-width) characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def clip_to_width(text: str, limit: int) -> str:
+    """One line of at most ``limit`` terminal columns, ending in … when cut."""
+    text = " ".join(text.split())
+    while display_width(text) > limit:
+        text = text[:-2] + "…"
+    return text
+
+
+def format_table(header: list, rows: list[list], max_width: Optional[int] = None) -> str:
+    """A plain-text table aligned for CJK text: header, a rule, one line per row (None as empty);
+    with ``max_width``, every cell is clipped to that many columns."""
+    cells = [["" if value is None else str(value) for value in row] for row in rows]
+    if max_width is not None:
+        cells = [[clip_to_width(cell, max_width) for cell in row] for row in cells]
+    names = [str(name) for name in header]
+    widths = [max([display_width(name)] + [display_width(row[i]) for row in cells]) for i, name in enumerate(names)]
+
+    def line(row: list[str]) -> str:
+        return "  ".join(cell + " " * (width - display_width(cell)) for cell, width in zip(row, widths)).rstrip()
+
+    return "\n".join([line(names), "  ".join("-" * width for width in widths), *(line(row) for row in cells)])

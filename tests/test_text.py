@@ -51,3 +51,13 @@ def test_names_lose_marks_and_one_or_all_generic_words():
     assert name_key("改革", ("改革",), 2) == "改革"  # would leave too little
     assert name_key("双减工作改革", ("工作", "改革"), 2) == "双减工作"
     assert name_key("双减工作改革", ("工作", "改革"), 2, repeat=True) == "双减"
+
+
+def test_one_table_printer_aligns_chinese_and_clips():
+    from kg.text import display_width, format_table
+
+    table = format_table(["name", "n"], [["新优质初中", 3], ["ab", None]]).splitlines()
+    assert table == ["name        n", "----------  -", "新优质初中  3", "ab"]
+    assert display_width("新优质初中") == 10
+    clipped = format_table(["name"], [["一二三四五六七八九十"]], max_width=8).splitlines()[2]
+    assert clipped.endswith("…") and display_width(clipped) <= 8
