@@ -26,7 +26,9 @@ summary = build(sys.argv[1], sys.argv[2], views=True, reports=True)
 elapsed = time.perf_counter() - started
 peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(json.dumps({"seconds": elapsed, "peak_mib": peak_mib, "documents": len(summary.documents),
-                  "triples": summary.triples, "stages": summary.seconds}))
+                  "mentions": sum(sum(c.values()) for c in summary.mention_counts.values()),
+                  "triples": summary.triples, "errors": [str(e) for e in summary.errors],
+                  "stages": summary.seconds}))
 """
 
 

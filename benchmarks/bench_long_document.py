@@ -8,28 +8,16 @@ Run: `.venv/bin/python benchmarks/bench_long_document.py [--chars 1000000,300000
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
+from bench_build import run_once  # one child process measures every build benchmark
+
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO / "corpus"
 
-CHILD = r"""
-import json, resource, sys, time
-from kg.build import build
-started = time.perf_counter()
-summary = build(sys.argv[1], sys.argv[2], views=True, reports=True)
-elapsed = time.perf_counter() - started
-peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(json.dumps({"seconds": elapsed, "peak_mib": peak_mib, "documents": len(summary.documents),
-                  "mentions": sum(sum(c.values()) for c in summary.mention_counts.values()),
-                  "triples": summary.triples, "errors": [str(e) for e in summary.errors],
-                  "stages": summary.seconds}))
-"""
 
 
 
@@ -85,13 +73,6 @@ def long_plan(chars: int, title: str = "郑州市教育局2021年工作要点") 
             if length >= chars:
                 break
     return "\n".join(lines) + "\n"
-
-
-def run_once(corpus: Path, out: Path) -> dict:
-    result = subprocess.run([sys.executable, "-c", CHILD, str(corpus), str(out)], capture_output=True, text=True)
-    if result.returncode != 0:
-        sys.exit(f"build of {corpus} failed:\n{result.stderr[-2000:]}")
-    return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:
