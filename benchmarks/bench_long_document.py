@@ -13,7 +13,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench_build import run_once  # one child process measures every build benchmark
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # a sibling script, also when loaded by the tests
+from bench_build import run_once  # noqa: E402  (one child process measures every build benchmark)
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO / "corpus"
