@@ -41,9 +41,9 @@ def main(argv: list[str] | None = None) -> None:
     from rdflib import Literal
 
     from kg.builddir import load_corpus
-    from kg.graph import build_graph, to_oxigraph
-    from kg.query import bind_params, canned_queries, run_query
-    from kg.store import open_store, rdflib_dataset, write_graph_files, write_store
+    from kg.rdf.graph import build_graph, to_oxigraph
+    from kg.rdf.query import bind_params, canned_queries, run_query
+    from kg.rdf.store import open_store, rdflib_dataset, write_graph_files, write_store
 
     corpus = load_corpus(args.build_dir)
     with tempfile.TemporaryDirectory() as tmp:

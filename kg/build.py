@@ -136,7 +136,7 @@ def build(
     `kg.fileio.check_build_target`) and if no document builds; per-file problems are in
     `summary.errors` and the other documents still build.
     """
-    from kg.store import write_graph
+    from kg.rdf.store import write_graph
 
     target = check_build_target(out_dir, corpus_dir)  # before any expensive work
     summary = BuildSummary(out_dir=Path(out_dir))
@@ -151,7 +151,7 @@ def build(
         with timed("graph"):
             summary.triples = write_graph(corpus, staging)  # graph.trig, graph.ttl, store/
         with timed("export"):
-            from kg.export import export
+            from kg.rdf.export import export
 
             for fmt in ("graphml", "gexf"):  # JSON-LD on demand: `kg export --format jsonld`
                 export(staging, fmt)

@@ -276,7 +276,7 @@ def query_command(sparql, name, params, list_queries, allow_federated, build_dir
     SERVICE clauses (federated queries) are refused unless --allow-federated.
     """
     from kg.errors import InputError
-    from kg.query import canned_queries, run_canned, run_query
+    from kg.rdf.query import canned_queries, run_canned, run_query
 
     bindings = {}
     for item in params:
@@ -307,7 +307,7 @@ def query_command(sparql, name, params, list_queries, allow_federated, build_dir
 @handle_errors
 def stats_command(build_dir, fmt):
     """Counts of documents, sections, mentions per type, concepts and triples per named graph."""
-    from kg.query import graph_stats
+    from kg.rdf.query import graph_stats
 
     click.echo(graph_stats(build_dir).format(fmt).rstrip("\n"))
 
@@ -318,7 +318,7 @@ def stats_command(build_dir, fmt):
 def validate_command(build_dir):
     """Check the build's graph against the SHACL shapes (exit 0 conforms, 1 violations, 2 bad input)."""
     from kg.errors import QualityError
-    from kg.validate import validate
+    from kg.rdf.validate import validate
 
     report = validate(build_dir)
     if not report.conforms:
@@ -336,7 +336,7 @@ def validate_command(build_dir):
 @handle_errors
 def export_command(build_dir, fmt, out):
     """Export the graph for Gephi, Cytoscape or JSON-LD tools."""
-    from kg.export import export
+    from kg.rdf.export import export
 
     path = export(build_dir, fmt, out)
     click.echo(str(path))

@@ -7,7 +7,7 @@ self-contained page with a query editor, the canned queries and a results table.
 
 A canned query of ``ontology/queries`` runs with ``canned=<name>`` (instead of or beside
 ``query``) and its declared parameters as ``param.<name>=<value>``: the values are checked and
-typed by ``kg.query.bind_params`` and bound by Oxigraph, never pasted into the query text.
+typed by ``kg.rdf.query.bind_params`` and bound by Oxigraph, never pasted into the query text.
 
 Read-only by construction: every query runs in a worker process that opened the store with
 ``Store.read_only``; SPARQL Update and any other method or path get a 4xx. No outbound request:
@@ -28,7 +28,7 @@ Limits, so that no client can take the server down:
   connection is closed), malformed lengths and graph IRIs get a 4xx, and no request holds a
   thread longer than its time limits.
 
-Rebuilds: the server holds the build it serves (``kg.store.held_build``: the builder does not
+Rebuilds: the server holds the build it serves (``kg.rdf.store.held_build``: the builder does not
 delete it, and its files are read through a directory handle, so a new build swapped in at the
 same path never mixes in). It looks at the build marker at most once a second; when a new
 build is there, it starts workers on it, sends new requests to them (atomically), lets queries
@@ -58,7 +58,7 @@ from typing import Any, Callable, Optional
 from urllib.parse import parse_qs, urlsplit
 
 from kg.errors import InputError, KGError
-from kg.namespace import QUERIES_DIR
+from kg.rdf.namespace import QUERIES_DIR
 
 DEFAULT_TIMEOUT = 10.0
 DEFAULT_WORKERS = 2
@@ -230,7 +230,7 @@ def run_in_store(store, request: QueryRequest) -> QueryAnswer:
 def default_prefixes() -> dict[str, str]:
     """The project's prefixes (kg:, skos:, prov: …), usable without PREFIX lines."""
     try:
-        from kg.namespace import PREFIXES
+        from kg.rdf.namespace import PREFIXES
     except ImportError:
         return {}
     return dict(PREFIXES)
@@ -579,7 +579,7 @@ class Builds:
         self.checked = time.monotonic()
 
     def _open(self) -> ServedBuild:
-        from kg.store import held_build
+        from kg.rdf.store import held_build
 
         stack = contextlib.ExitStack()
         try:
@@ -666,16 +666,16 @@ class Builds:
 def canned_query_list() -> list[dict[str, Any]]:
     """[{name, title, sparql[, params]}] of the bundled queries, for the picker of the query page."""
     try:
-        from kg.query import canned_queries
+        from kg.rdf.query import canned_queries
     except ImportError:
         return queries_from_folder(QUERIES_DIR)
     return normalise_queries(canned_queries())
 
 
 def canned_query_objects() -> dict[str, Any]:
-    """name -> kg.query.CannedQuery, whose parameter declarations check values sent to the server."""
+    """name -> kg.rdf.query.CannedQuery, whose parameter declarations check values sent to the server."""
     try:
-        from kg.query import canned_queries
+        from kg.rdf.query import canned_queries
     except ImportError:
         return {}
     return canned_queries()
@@ -782,7 +782,7 @@ class SparqlServer(ThreadingHTTPServer):
 
 def bind_canned(canned: Any, values: dict[str, str]) -> dict[str, Any]:
     """Typed terms for the declared parameters of a canned query (InputError on a bad value)."""
-    from kg.query import bind_params
+    from kg.rdf.query import bind_params
 
     return bind_params(canned, values)
 
@@ -976,7 +976,7 @@ class SparqlHandler(BaseHTTPRequestHandler):
         return False
 
     def answer(self, params: dict[str, list[str]]) -> None:
-        from kg.query import FEDERATED_DISABLED, service_clause
+        from kg.rdf.query import FEDERATED_DISABLED, service_clause
 
         if "update" in params:
             return self.fail(HTTPStatus.FORBIDDEN, "read-only endpoint: SPARQL Update is refused")

@@ -107,7 +107,7 @@ def test_reuse_summary_is_directional_containment(corpus, huiji_alignments):
 
 
 def test_quality_against_the_alignment_key(gold_dir, huiji_alignments):
-    from kg.evaluate_alignment import evaluate_alignment
+    from kg.evaluate.alignment import evaluate_alignment
 
     scores = evaluate_alignment(gold_dir / "alignment_001.yaml", huiji_alignments)
     assert scores["lower_doc"] == HUIJI

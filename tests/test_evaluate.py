@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from kg.cli import main
 from kg.errors import InputError
-from kg.evaluate import evaluate, indicator_similarity, name_keys, values_equal
+from kg.evaluate.mentions import evaluate, indicator_similarity, name_keys, values_equal
 from kg.fileio import write_jsonl, write_text
 from kg.records import DOCUMENT_COLUMNS, Mention
 

@@ -8,15 +8,15 @@ import pytest
 from rdflib import Dataset
 
 from kg.errors import InputError
-from kg.export import export, network
-from kg.namespace import concept_iri, doc_iri, place_iri
+from kg.rdf.export import export, network
+from kg.rdf.namespace import concept_iri, doc_iri, place_iri
 from test_graph import CITY, HUIJI, synthetic_corpus
 
 
 @pytest.fixture(scope="module")
 def build_dir(tmp_path_factory):
-    from kg.graph import build_graph
-    from kg.store import write_store
+    from kg.rdf.graph import build_graph
+    from kg.rdf.store import write_store
 
     out = tmp_path_factory.mktemp("export-build")
     write_store(build_graph(synthetic_corpus()), out / "store")

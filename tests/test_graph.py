@@ -15,7 +15,7 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS
 
-from kg.namespace import (
+from kg.rdf.namespace import (
     ALIGNMENTS_GRAPH, CONCEPTS_GRAPH, ENTITIES_GRAPH, KG, OA, ONTOLOGY_FILE, concept_iri, doc_iri, graph_iri,
     mention_iri, section_iri,
 )
@@ -128,7 +128,7 @@ def corpus() -> Corpus:
 
 @pytest.fixture(scope="module")
 def dataset(corpus):
-    from kg.graph import build_graph
+    from kg.rdf.graph import build_graph
 
     return build_graph(corpus)
 
@@ -221,7 +221,7 @@ def test_target_has_decimal_value_and_evidence(corpus, dataset):
 
 
 def test_region_becomes_a_place_chain(dataset):
-    from kg.namespace import ENTITIES_GRAPH, place_iri
+    from kg.rdf.namespace import ENTITIES_GRAPH, place_iri
 
     entities = dataset.graph(ENTITIES_GRAPH)
     assert dataset.graph(graph_iri(HUIJI)).value(doc_iri(HUIJI), DCTERMS.spatial) == place_iri("惠济区")
@@ -243,8 +243,8 @@ def test_alignments_and_local_only(dataset):
 
 
 def test_graph_files_are_deterministic(tmp_path, corpus):
-    from kg.graph import build_graph
-    from kg.store import write_graph_files
+    from kg.rdf.graph import build_graph
+    from kg.rdf.store import write_graph_files
 
     write_graph_files(build_graph(corpus), tmp_path / "a")
     write_graph_files(build_graph(synthetic_corpus()), tmp_path / "b")
@@ -252,15 +252,15 @@ def test_graph_files_are_deterministic(tmp_path, corpus):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
     union = Graph().parse(tmp_path / "a" / "graph.ttl")
     assert (doc_iri(CITY), RDF.type, KG.PolicyDocument) in union
-    # only the prefixes of kg.namespace.PREFIXES are declared
+    # only the prefixes of kg.rdf.namespace.PREFIXES are declared
     declared = re.findall(r"@prefix (\w+):", (tmp_path / "a" / "graph.ttl").read_text(encoding="utf-8"))
-    from kg.namespace import PREFIXES
+    from kg.rdf.namespace import PREFIXES
 
     assert set(declared) <= set(PREFIXES)
 
 
 def test_store_roundtrip_and_atomic_swap(tmp_path, dataset):
-    from kg.store import open_store, write_store
+    from kg.rdf.store import open_store, write_store
 
     store_dir = tmp_path / "store"
     write_store(dataset, store_dir)
@@ -272,14 +272,14 @@ def test_store_roundtrip_and_atomic_swap(tmp_path, dataset):
 
 def test_open_store_missing_is_input_error(tmp_path):
     from kg.errors import InputError
-    from kg.store import open_store
+    from kg.rdf.store import open_store
 
     with pytest.raises(InputError, match="store"):
         open_store(tmp_path / "nowhere")
 
 
 def test_validate_conforms_then_reports_bad_selector(tmp_path, dataset):
-    from kg.validate import validate_graph
+    from kg.rdf.validate import validate_graph
 
     report = validate_graph(dataset)
     assert report.conforms, report.results_text
@@ -293,7 +293,7 @@ def test_validate_conforms_then_reports_bad_selector(tmp_path, dataset):
 
 
 def test_validate_flags_bad_target_kind_and_strength(dataset):
-    from kg.validate import validate_graph
+    from kg.rdf.validate import validate_graph
 
     bad = _union(dataset)
     target = next(bad.subjects(RDF.type, KG.QuantitativeTarget))
@@ -306,8 +306,8 @@ def test_validate_flags_bad_target_kind_and_strength(dataset):
 
 
 def test_validate_build_dir(tmp_path, dataset):
-    from kg.store import write_graph_files, write_store
-    from kg.validate import validate
+    from kg.rdf.store import write_graph_files, write_store
+    from kg.rdf.validate import validate
 
     write_graph_files(dataset, tmp_path)
     write_store(dataset, tmp_path / "store")
@@ -318,8 +318,8 @@ def test_cli_validate_exit_code_on_violation(tmp_path):
     from click.testing import CliRunner
 
     from kg.cli import main
-    from kg.graph import build_graph
-    from kg.store import write_store
+    from kg.rdf.graph import build_graph
+    from kg.rdf.store import write_store
 
     corpus = synthetic_corpus()
     corpus.alignments[0].strength = "vague"
@@ -333,8 +333,8 @@ def test_build_writes_the_dataset_graph_by_graph(tmp_path, loaded_corpus):
     """write_graph streams the real build's named graphs; files and store must hold the Dataset exactly."""
     import pyoxigraph as ox
 
-    from kg.graph import build_graph, to_oxigraph
-    from kg.store import open_store, serialize_trig, write_graph
+    from kg.rdf.graph import build_graph, to_oxigraph
+    from kg.rdf.store import open_store, serialize_trig, write_graph
 
     expected = to_oxigraph(build_graph(loaded_corpus))
     count = write_graph(loaded_corpus, tmp_path)
@@ -353,7 +353,7 @@ def test_build_writes_the_dataset_graph_by_graph(tmp_path, loaded_corpus):
 
 
 def test_graphs_come_one_at_a_time_in_iri_order(loaded_corpus):
-    from kg.graph import corpus_graphs
+    from kg.rdf.graph import corpus_graphs
 
     graphs = corpus_graphs(loaded_corpus)
     names = [name for name, _ in graphs]
@@ -369,7 +369,7 @@ def test_union_file_states_a_triple_of_two_graphs_once(tmp_path):
     """A document that is the parent of another is described in its own graph and in the entities graph."""
     import pyoxigraph as ox
 
-    from kg.store import write_graph
+    from kg.rdf.store import write_graph
 
     corpus = synthetic_corpus()
     corpus.documents[0].meta.parent = corpus.documents[1].doc_id
@@ -388,6 +388,6 @@ def test_union_file_states_a_triple_of_two_graphs_once(tmp_path):
     ("XX县", (("XX县", None),)),  # anonymised: kept whole, never guessed onto the map
 ])
 def test_region_chains(region, chain):
-    from kg.graph import _region_chain
+    from kg.rdf.graph import _region_chain
 
     assert _region_chain(region) == chain

@@ -241,7 +241,7 @@ def test_awkward_ids_build_with_exact_offsets_and_valid_iris(tmp_path):
 
     from kg.build import build
     from kg.builddir import load_corpus, read_documents_csv
-    from kg.namespace import doc_iri, graph_iri, mention_iri, section_iri
+    from kg.rdf.namespace import doc_iri, graph_iri, mention_iri, section_iri
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()

@@ -166,7 +166,7 @@ def test_link_gives_target_mentions_indicator_concepts():
 
 
 def test_graph_indicator_concept_has_targets_of_both_documents(built_corpus, loaded_corpus):
-    from kg.query import run_query
+    from kg.rdf.query import run_query
 
     result = run_query(built_corpus, """
         SELECT DISTINCT ?indicator ?doc WHERE {

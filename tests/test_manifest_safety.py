@@ -221,7 +221,7 @@ def test_billion_laughs_manifest_is_refused_at_the_first_anchor(tmp_path):
 
 def test_anchor_alias_and_merge_keys_are_refused_everywhere_user_yaml_is_read(tmp_path):
     from kg.evaluate import load_keys
-    from kg.evaluate_alignment import evaluate_alignment
+    from kg.evaluate.alignment import evaluate_alignment
 
     corpus = corpus_with(tmp_path, "documents:\n  - id: plan\n    issuer: &who 某局\n  - {id: plan2, issuer: *who}\n")
     assert problems_of(corpus) == ["YAML anchors and aliases are not accepted (line 3)"]

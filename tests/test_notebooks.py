@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
-NEEDED = ["kg.build", "kg.query", "kg.analysis.align", "kg.analysis.continuity", "kg.views", "kg.store", "kg.extract"]
+NEEDED = ["kg.build", "kg.rdf.query", "kg.analysis.align", "kg.analysis.continuity", "kg.views", "kg.rdf.store", "kg.extract"]
 
 pytestmark = pytest.mark.slow
 

@@ -281,13 +281,13 @@ def test_full_disk_during_a_build_keeps_the_old_build(small_corpus, tmp_path, mo
     build(small_corpus, out, **QUICK)
     before = snapshot(out)
 
-    import kg.store
+    import kg.rdf.store
 
     def full(corpus, folder):
         (Path(folder) / "graph.trig").write_bytes(b"partial")
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(Path(folder) / "graph.trig"))
 
-    monkeypatch.setattr(kg.store, "write_graph", full)
+    monkeypatch.setattr(kg.rdf.store, "write_graph", full)
     with pytest.raises(InputError) as caught:
         build(small_corpus, out, **QUICK)
     assert str(caught.value) == f"{out / 'graph.trig'}: cannot write: no space left on the device"
@@ -300,8 +300,8 @@ def test_full_disk_during_a_build_keeps_the_old_build(small_corpus, tmp_path, mo
 
 @pytest.fixture(scope="module")
 def store_build(tmp_path_factory):
-    from kg.graph import build_graph
-    from kg.store import write_store
+    from kg.rdf.graph import build_graph
+    from kg.rdf.store import write_store
     from test_graph import synthetic_corpus
 
     out = tmp_path_factory.mktemp("safety-build")
@@ -410,12 +410,12 @@ def test_view_into_failing_places_is_one_line(small_build, tmp_path, monkeypatch
 
 
 def test_internal_error_says_please_report_with_traceback(store_build, monkeypatch):
-    import kg.export
+    import kg.rdf.export
 
     def bug(*args, **kwargs):
         raise ValueError("boom\nsecond line")
 
-    monkeypatch.setattr(kg.export, "export", bug)
+    monkeypatch.setattr(kg.rdf.export, "export", bug)
     result = run("export", "-b", store_build, "-f", "gexf")
     assert result.exit_code == 4
     lines = result.stderr.splitlines()
@@ -424,12 +424,12 @@ def test_internal_error_says_please_report_with_traceback(store_build, monkeypat
 
 
 def test_interrupt_is_one_line_exit_130(store_build, monkeypatch):
-    import kg.export
+    import kg.rdf.export
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(kg.export, "export", interrupted)
+    monkeypatch.setattr(kg.rdf.export, "export", interrupted)
     result = run("export", "-b", store_build, "-f", "gexf")
     assert result.exit_code == 130
     assert [line for line in result.stderr.splitlines() if line.strip()] == ["Interrupted"]

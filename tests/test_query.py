@@ -8,7 +8,7 @@ import json
 import pytest
 
 from kg.errors import InputError
-from kg.query import CannedQuery, Param, bind_params, canned_queries, graph_stats, run_canned, run_query
+from kg.rdf.query import CannedQuery, Param, bind_params, canned_queries, graph_stats, run_canned, run_query
 from test_graph import CITY, HUIJI, synthetic_corpus
 
 # parameters for the synthetic corpus (test_graph.synthetic_corpus)
@@ -23,8 +23,8 @@ SYNTHETIC_PARAMS = {
 
 @pytest.fixture(scope="module")
 def build_dir(tmp_path_factory):
-    from kg.graph import build_graph
-    from kg.store import write_graph_files, write_store
+    from kg.rdf.graph import build_graph
+    from kg.rdf.store import write_graph_files, write_store
 
     out = tmp_path_factory.mktemp("query-build")
     dataset = build_graph(synthetic_corpus())
@@ -183,7 +183,7 @@ def test_canned_queries_on_the_real_build(built_corpus, name):
 
 @pytest.mark.slow
 def test_real_build_validates(built_corpus):
-    from kg.validate import validate
+    from kg.rdf.validate import validate
 
     report = validate(built_corpus)
     assert report.conforms, report.results_text[:3000]

@@ -102,7 +102,7 @@ def test_canned_queries_are_normalised():
 
 
 def test_canned_query_parameters_reach_the_page():
-    from kg.query import CannedQuery, Param
+    from kg.rdf.query import CannedQuery, Param
 
     canned = CannedQuery("p", "A program", "", "SELECT ?program {}", [Param("program", "string", True, "label")])
     assert normalise_queries({"p": canned})[0]["params"] == [

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from kg.cli import main
 from kg.errors import InputError
-from kg.query import run_query, service_clause
+from kg.rdf.query import run_query, service_clause
 from kg.serve import make_server, parse_memory
 from test_serve import SLOW_QUERY, Running, http, make_build
 
@@ -523,7 +523,7 @@ def test_a_rebuild_switches_the_server_to_the_new_build_atomically(tmp_path):
 
 def test_kg_query_reads_one_build_while_a_rebuild_swaps_another_in(tmp_path):
     from kg.build import build
-    from kg.store import held_store
+    from kg.rdf.store import held_store
 
     one, two = small_corpora(tmp_path)
     out = tmp_path / "build"

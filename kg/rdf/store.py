@@ -23,12 +23,12 @@ from rdflib import Dataset
 from kg.errors import InputError
 from kg.records import Corpus
 from kg.fileio import atomic_dir, atomic_path
-from kg.namespace import PREFIXES
+from kg.rdf.namespace import PREFIXES
 
 
 def _quads(dataset: Dataset | Iterable[ox.Quad]) -> list[ox.Quad]:
     if isinstance(dataset, Dataset):
-        from kg.graph import to_oxigraph
+        from kg.rdf.graph import to_oxigraph
 
         return to_oxigraph(dataset)
     return list(dataset)
@@ -72,7 +72,7 @@ def write_graph(corpus: Corpus, out_dir: Path | str) -> int:
     the shared graph. Every output is staged beside its target and renamed on success only.
     Returns the union's triple count.
     """
-    from kg.graph import corpus_graphs
+    from kg.rdf.graph import corpus_graphs
 
     out_dir = Path(out_dir)
     graphs = corpus_graphs(corpus)

@@ -3,7 +3,7 @@
 Matching rules (for the README)
 -------------------------------
 Answer keys are the per-document YAML files of the gold directory (format: its GUIDELINES.md);
-``alignment_*.yaml`` files there are scored by ``kg.evaluate_alignment``. A build is read from
+``alignment_*.yaml`` files there are scored by ``kg.evaluate.alignment``. A build is read from
 ``mentions.jsonl``, ``documents.jsonl`` and ``text/<doc_id>.txt``. Only documents that have a key
 are scored; a keyed document missing from the build counts every key item as missed.
 
@@ -414,9 +414,9 @@ def score_alignment(gold_dir: Path, build_dir: Path, report: EvalReport) -> None
     if not keys:
         return
     try:
-        from kg.evaluate_alignment import evaluate_alignment
+        from kg.evaluate.alignment import evaluate_alignment
     except ImportError:
-        report.notes.append("alignment keys present but kg.evaluate_alignment is not available; not scored")
+        report.notes.append("alignment keys present but kg.evaluate.alignment is not available; not scored")
         return
     for key_path in keys:
         try:

@@ -3,10 +3,10 @@
 The model reuses standard vocabularies (see ontology/README.md): DCMI Terms and PROV for
 documents, Web Annotation for mentions (exact offsets as ``oa:TextPositionSelector``),
 SKOS for programs and indicators, W3C ORG for organizations, FOAF for people and
-OWL-Time for plan periods. Every IRI is minted by ``kg.namespace`` from ids and labels,
+OWL-Time for plan periods. Every IRI is minted by ``kg.rdf.namespace`` from ids and labels,
 so the same corpus always gives the same graph.
 
-``to_oxigraph`` hands the dataset to pyoxigraph (sorted, for diff-stable files); kg.store
+``to_oxigraph`` hands the dataset to pyoxigraph (sorted, for diff-stable files); kg.rdf.store
 serialises and persists it. The build skips the rdflib Dataset: ``corpus_graphs`` yields the
 same quads as Oxigraph named graphs, one document graph at a time, so memory does not grow
 with the corpus.
@@ -23,7 +23,7 @@ from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.namespace import NamespaceManager
 from rdflib.namespace import DCTERMS, FOAF, ORG, PROV, RDF, RDFS, SKOS, TIME, XSD
 
-from kg.namespace import (
+from kg.rdf.namespace import (
     ALIGNMENTS_GRAPH, CONCEPTS_GRAPH, ENTITIES_GRAPH, KG, OA, PREFIXES, alignment_iri, concept_iri, doc_iri,
     graph_iri, mention_iri, org_iri, person_iri, place_iri, section_iri, target_iri, work_iri, year_iri,
 )

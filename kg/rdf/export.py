@@ -16,7 +16,7 @@ import networkx as nx
 
 from kg.errors import InputError
 from kg.fileio import atomic_path
-from kg.namespace import PREFIXES
+from kg.rdf.namespace import PREFIXES
 
 FORMATS = {"graphml": "graphml", "gexf": "gexf", "jsonld": "jsonld"}
 
@@ -76,8 +76,8 @@ SELECT ?lowerDoc ?upperDoc (COUNT(DISTINCT ?a) AS ?weight) WHERE {
 
 def network(build_dir: Path | str) -> nx.DiGraph:
     """The build's graph as a directed networkx graph (see module docstring)."""
-    from kg.query import run_query
-    from kg.store import open_store
+    from kg.rdf.query import run_query
+    from kg.rdf.store import open_store
 
     store = open_store(Path(build_dir) / "store")
 
@@ -129,7 +129,7 @@ def export(build_dir: Path | str, fmt: str, out: Path | str | None = None) -> Pa
         raise InputError(fmt, f"unknown export format; choose one of {', '.join(FORMATS)}")
     out = output_file(out, Path(build_dir) / "export", f"graph.{FORMATS[fmt]}")
     if fmt == "jsonld":
-        from kg.store import open_store, rdflib_dataset
+        from kg.rdf.store import open_store, rdflib_dataset
 
         dataset = rdflib_dataset(open_store(Path(build_dir) / "store"))
         data = dataset.serialize(format="json-ld", context=dict(PREFIXES), auto_compact=True)

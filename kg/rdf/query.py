@@ -33,7 +33,7 @@ import pyoxigraph as ox
 from urllib.parse import unquote
 
 from kg.errors import InputError
-from kg.namespace import PREFIXES, QUERIES_DIR
+from kg.rdf.namespace import PREFIXES, QUERIES_DIR
 from kg.text import format_table
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -169,13 +169,13 @@ def run_query(build_dir: Path | str, sparql: str, bindings: Mapping[str, Any] | 
               store: ox.Store | None = None, federated: bool = False) -> QueryResult:
     """Run SPARQL (SELECT / ASK / CONSTRUCT / DESCRIBE) on ``build_dir/store``.
 
-    Without ``store``, the build is held while the query runs (``kg.store.held_store``): the
+    Without ``store``, the build is held while the query runs (``kg.rdf.store.held_store``): the
     answer comes from one build even if ``kg build`` replaces it meanwhile. A SERVICE clause is
     refused unless ``federated``: Oxigraph would fetch from that address, with no time limit.
     """
     check_federated(sparql, federated)
     if store is None:
-        from kg.store import held_store
+        from kg.rdf.store import held_store
 
         with held_store(build_dir) as held:
             return run_query(build_dir, sparql, bindings, store=held, federated=federated)
@@ -361,7 +361,7 @@ QUADS_BY_GRAPH = "SELECT ?graph (COUNT(*) AS ?n) WHERE { GRAPH ?graph { ?s ?p ?o
 
 def graph_stats(build_dir: Path | str) -> QueryResult:
     """Counts of documents, sections, mentions per type, concepts, triples and quads per named graph."""
-    from kg.store import held_store
+    from kg.rdf.store import held_store
 
     with held_store(build_dir) as store:  # every count from the same build
         return _graph_stats(build_dir, store)

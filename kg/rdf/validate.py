@@ -12,7 +12,7 @@ from pathlib import Path
 from rdflib import Dataset, Graph
 from rdflib.namespace import SH
 
-from kg.namespace import SHAPES_FILE
+from kg.rdf.namespace import SHAPES_FILE
 
 
 @dataclass
@@ -56,7 +56,7 @@ def validate_graph(data: Graph, shapes: Graph | None = None) -> ValidationReport
 
 def validate(build_dir: Path | str) -> ValidationReport:
     """Validate the graph in ``build_dir/store``."""
-    from kg.store import open_store, union_graph
+    from kg.rdf.store import open_store, union_graph
 
     store = open_store(Path(build_dir) / "store")
     return validate_graph(union_graph(store))
