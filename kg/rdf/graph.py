@@ -6,10 +6,10 @@ SKOS for programs and indicators, W3C ORG for organizations, FOAF for people and
 OWL-Time for plan periods. Every IRI is minted by ``kg.rdf.namespace`` from ids and labels,
 so the same corpus always gives the same graph.
 
-``to_oxigraph`` hands the dataset to pyoxigraph (sorted, for diff-stable files); kg.rdf.store
-serialises and persists it. The build skips the rdflib Dataset: ``corpus_graphs`` yields the
-same quads as Oxigraph named graphs, one document graph at a time, so memory does not grow
-with the corpus.
+One producer: ``corpus_graphs`` yields the corpus as Oxigraph named graphs, sorted, one
+document graph at a time, so memory does not grow with the corpus; kg.rdf.store writes them.
+``build_graph`` is the same graphs as an rdflib Dataset (for tests, SHACL and small graphs), and
+``dataset_graphs`` reads a Dataset back as named graphs, so both reach the one writer.
 """
 from __future__ import annotations
 
@@ -39,25 +39,16 @@ Quad = tuple  # (subject, predicate, object, graph)
 
 
 def build_graph(corpus: Corpus) -> Dataset:
-    """The whole corpus as an rdflib Dataset with one named graph per document."""
+    """The whole corpus as an rdflib Dataset with one named graph per document: ``corpus_graphs``
+    converted term by term."""
     dataset = Dataset()
     dataset.namespace_manager = NamespaceManager(dataset, bind_namespaces="none")
     for prefix, namespace in PREFIXES.items():
         dataset.bind(prefix, namespace)
-    quads = list(corpus_quads(corpus))
-    for graph_name in sorted({quad[3] for quad in quads}):
-        dataset.graph(graph_name)
-    dataset.addN(quads)
+    for name, triples in corpus_graphs(corpus):
+        graph = dataset.graph(URIRef(name.value))
+        graph.addN((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object), graph) for t in triples)
     return dataset
-
-
-def corpus_quads(corpus: Corpus) -> Iterator[Quad]:
-    """Every quad of the corpus graph (duplicates possible; the dataset keeps a set)."""
-    context = _CorpusContext(corpus)
-    for doc in corpus.documents:
-        yield from _with_graph(_document_graph_triples(doc, context), graph_iri(doc.doc_id))
-        yield from _document_shared_quads(doc, context)
-    yield from _corpus_shared_quads(context)
 
 
 class _CorpusContext:
@@ -510,6 +501,20 @@ def to_oxigraph(dataset: Dataset) -> list[ox.Quad]:
     return quads
 
 
+def to_rdflib(term):
+    """pyoxigraph term -> rdflib term."""
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if term.language:
+        return Literal(term.value, lang=term.language)
+    datatype = term.datatype.value
+    if datatype == str(XSD.string):
+        return Literal(term.value)
+    return Literal(term.value, datatype=URIRef(datatype))
+
+
 def corpus_graphs(corpus: Corpus) -> CorpusGraphs:
     """The corpus graph as Oxigraph named graphs, produced one at a time (see CorpusGraphs)."""
     return CorpusGraphs(corpus)
@@ -554,6 +559,32 @@ class CorpusGraphs:
                 triples.update(ox.Triple(convert(s), convert(p), convert(o))
                                for s, p, o in _document_graph_triples(doc, self._context))
             yield name, _sorted_triples(triples)
+
+
+class DatasetGraphs:
+    """An rdflib Dataset read as the writer reads ``CorpusGraphs``: named graphs in IRI order,
+    triples sorted, the entities, concepts and alignments graphs as ``shared``."""
+
+    SHARED = (ENTITIES_GRAPH, CONCEPTS_GRAPH, ALIGNMENTS_GRAPH)
+
+    def __init__(self, dataset: Dataset):
+        graphs: dict[ox.NamedNode, set[ox.Triple]] = defaultdict(set)
+        for quad in to_oxigraph(dataset):
+            graphs[quad.graph_name].add(quad.triple)
+        self._graphs = {name: _sorted_triples(triples) for name, triples in graphs.items()}
+        shared = {ox.NamedNode(str(name)) for name in self.SHARED}
+        self.shared = {name: triples for name, triples in self._graphs.items() if name in shared}
+
+    def names(self) -> list[ox.NamedNode]:
+        return sorted(self._graphs, key=str)
+
+    def __iter__(self) -> Iterator[tuple[ox.NamedNode, list[ox.Triple]]]:
+        for name in self.names():
+            yield name, self._graphs[name]
+
+
+def dataset_graphs(dataset: Dataset) -> DatasetGraphs:
+    return DatasetGraphs(dataset)
 
 
 def _sorted_triples(triples: Iterable[ox.Triple]) -> list[ox.Triple]:

@@ -18,41 +18,27 @@ from pathlib import Path
 from typing import Iterable, Iterator, Optional
 
 import pyoxigraph as ox
-from rdflib import Dataset
+from rdflib import Dataset, Graph, URIRef
+from rdflib.namespace import NamespaceManager
 
 from kg.errors import InputError
 from kg.records import Corpus
 from kg.fileio import atomic_dir, atomic_path
+from kg.rdf.graph import CorpusGraphs, DatasetGraphs, corpus_graphs, dataset_graphs, to_oxigraph, to_rdflib
 from kg.rdf.namespace import PREFIXES
 
 
 def _quads(dataset: Dataset | Iterable[ox.Quad]) -> list[ox.Quad]:
-    if isinstance(dataset, Dataset):
-        from kg.rdf.graph import to_oxigraph
-
-        return to_oxigraph(dataset)
-    return list(dataset)
+    return to_oxigraph(dataset) if isinstance(dataset, Dataset) else list(dataset)
 
 
 def serialize_trig(quads: list[ox.Quad]) -> bytes:
     return ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=PREFIXES)
 
 
-def union_triples(quads: Iterable[ox.Quad]) -> list[ox.Triple]:
-    """The triples of all graphs merged (duplicates across graphs removed), sorted."""
-    return sorted({quad.triple for quad in quads}, key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
-
-
-def write_graph_files(dataset: Dataset | Iterable[ox.Quad], out_dir: Path | str) -> int:
-    """Write ``graph.trig`` (named graphs) and ``graph.ttl`` (their union) atomically; return the triple count."""
-    out_dir = Path(out_dir)
-    quads = _quads(dataset)
-    triples = union_triples(quads)
-    with atomic_path(out_dir / "graph.trig") as tmp:
-        tmp.write_bytes(serialize_trig(quads))
-    with atomic_path(out_dir / "graph.ttl") as tmp:
-        tmp.write_bytes(ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES))
-    return len(triples)
+def write_graph_files(dataset: Dataset, out_dir: Path | str) -> int:
+    """Write ``graph.trig`` and ``graph.ttl`` of an rdflib Dataset (no store); return the triple count."""
+    return write_graphs(dataset_graphs(dataset), out_dir, with_store=False)
 
 
 # quads bulk-loaded at once: every bulk load writes and later merges its own files, so one
@@ -61,7 +47,12 @@ STORE_BATCH = 25_000
 
 
 def write_graph(corpus: Corpus, out_dir: Path | str) -> int:
-    """Write ``graph.trig``, ``graph.ttl`` and ``store/`` for a corpus, one named graph at a time.
+    """Write ``graph.trig``, ``graph.ttl`` and ``store/`` for a corpus (see ``write_graphs``)."""
+    return write_graphs(corpus_graphs(corpus), out_dir)
+
+
+def write_graphs(graphs: CorpusGraphs | DatasetGraphs, out_dir: Path | str, with_store: bool = True) -> int:
+    """The one writer: ``graph.trig``, ``graph.ttl`` and ``store/``, one named graph at a time.
 
     Memory stays bounded by the largest document graph plus the shared graphs, whatever the
     corpus size: each graph is serialised and appended to both files (prefixes once, at the
@@ -72,19 +63,17 @@ def write_graph(corpus: Corpus, out_dir: Path | str) -> int:
     the shared graph. Every output is staged beside its target and renamed on success only.
     Returns the union's triple count.
     """
-    from kg.rdf.graph import corpus_graphs
-
     out_dir = Path(out_dir)
-    graphs = corpus_graphs(corpus)
     in_shared = set().union(*graphs.shared.values())
     in_union: set[ox.Triple] = set()  # shared triples already written to graph.ttl
     count = 0
     batch: list[ox.Quad] = []
-    with atomic_path(out_dir / "graph.trig") as trig_path, atomic_path(out_dir / "graph.ttl") as ttl_path, \
-            atomic_dir(out_dir / "store") as store_dir, trig_path.open("wb") as trig, ttl_path.open("wb") as ttl:
+    with contextlib.ExitStack() as stack:
+        trig = stack.enter_context(stack.enter_context(atomic_path(out_dir / "graph.trig")).open("wb"))
+        ttl = stack.enter_context(stack.enter_context(atomic_path(out_dir / "graph.ttl")).open("wb"))
+        store = ox.Store(str(stack.enter_context(atomic_dir(out_dir / "store")))) if with_store else None
         trig.write(_PREFIX_HEADER)
         ttl.write(_PREFIX_HEADER)
-        store = ox.Store(str(store_dir))
         for name, triples in graphs:
             quads = [ox.Quad(t.subject, t.predicate, t.object, name) for t in triples]
             trig.write(_without_prefixes(serialize_trig(quads)))
@@ -95,15 +84,17 @@ def write_graph(corpus: Corpus, out_dir: Path | str) -> int:
                 union = [t for t in triples if t not in in_shared]
             ttl.write(_without_prefixes(ox.serialize(union, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)))
             count += len(union)
-            batch += quads
-            if len(batch) >= STORE_BATCH:
-                store.bulk_extend(batch)
-                batch = []
-        store.bulk_extend(batch)
-        store.optimize()
-        store.flush()
-        del store
-        gc.collect()  # release RocksDB's lock before the directory is renamed
+            if store is not None:
+                batch += quads
+                if len(batch) >= STORE_BATCH:
+                    store.bulk_extend(batch)
+                    batch = []
+        if store is not None:
+            store.bulk_extend(batch)
+            store.optimize()
+            store.flush()
+            del store
+            gc.collect()  # release RocksDB's lock before the directory is renamed
     return count
 
 
@@ -212,38 +203,17 @@ def open_store(store_dir: Path | str, read_only: bool = True) -> ox.Store:
         raise InputError(store_dir, f"cannot open the RDF store ({err})") from err
 
 
-def _term(term):
-    """pyoxigraph term -> rdflib term."""
-    from rdflib import BNode, Literal, URIRef
-
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if term.language:
-        return Literal(term.value, lang=term.language)
-    datatype = term.datatype.value
-    if datatype == "http://www.w3.org/2001/XMLSchema#string":
-        return Literal(term.value)
-    return Literal(term.value, datatype=URIRef(datatype))
-
-
 def union_graph(store: ox.Store):
     """All named graphs of the store merged into one rdflib Graph (for pyshacl, JSON-LD, benchmarks)."""
-    from rdflib import Graph
-
     graph = Graph(bind_namespaces="none")
     for prefix, namespace in PREFIXES.items():
         graph.bind(prefix, namespace)
-    graph.addN((_term(q.subject), _term(q.predicate), _term(q.object), graph) for q in store)
+    graph.addN((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object), graph) for q in store)
     return graph
 
 
 def rdflib_dataset(store: ox.Store):
     """The store as an rdflib Dataset with its named graphs (JSON-LD export, benchmarks)."""
-    from rdflib import Dataset, URIRef
-    from rdflib.namespace import NamespaceManager
-
     dataset = Dataset(default_union=True)
     dataset.namespace_manager = NamespaceManager(dataset, bind_namespaces="none")
     for prefix, namespace in PREFIXES.items():
@@ -255,6 +225,6 @@ def rdflib_dataset(store: ox.Store):
         key = None if isinstance(name, ox.DefaultGraph) else name.value
         if key not in graphs:
             graphs[key] = dataset.default_graph if key is None else dataset.graph(URIRef(key))
-        quads.append((_term(quad.subject), _term(quad.predicate), _term(quad.object), graphs[key]))
+        quads.append((to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object), graphs[key]))
     dataset.addN(quads)
     return dataset
