@@ -15,11 +15,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Optional
 
+from kg.analysis.align import align
 from kg.builddir import load_corpus, write_tables
 from kg.errors import InputError, KGError, MissingDependency
 from kg.fileio import build_directory, check_build_target
+from kg.extract import extract, make_pipeline
 from kg.ingest import Disagreement, ingest_corpus
+from kg.lexicon import Lexicon, load_lexicon
+from kg.link import link
+from kg.rdf.export import export
+from kg.rdf.store import write_graph
 from kg.records import Corpus, Document, DocumentMeta, Mention
+from kg.report import write_alignment_report, write_continuity_report
 from kg.structure import parse_structure
 from kg.views import write_views
 
@@ -65,11 +72,6 @@ def analyse(
     summary: Optional[BuildSummary] = None,
 ) -> Corpus:
     """Run ingest -> structure -> extract -> link -> align in memory and return the Corpus."""
-    from kg.analysis.align import align
-    from kg.extract import extract, make_pipeline
-    from kg.lexicon import Lexicon, load_lexicon
-    from kg.link import link
-
     summary = summary or BuildSummary(out_dir=Path("."))
     timed = stage_timer(summary)
     with timed("ingest"):
@@ -136,8 +138,6 @@ def build(
     `kg.fileio.check_build_target`) and if no document builds; per-file problems are in
     `summary.errors` and the other documents still build.
     """
-    from kg.rdf.store import write_graph
-
     target = check_build_target(out_dir, corpus_dir)  # before any expensive work
     summary = BuildSummary(out_dir=Path(out_dir))
     timed = stage_timer(summary)
@@ -151,13 +151,9 @@ def build(
         with timed("graph"):
             summary.triples = write_graph(corpus, staging)  # graph.trig, graph.ttl, store/
         with timed("export"):
-            from kg.rdf.export import export
-
             for fmt in ("graphml", "gexf"):  # JSON-LD on demand: `kg export --format jsonld`
                 export(staging, fmt)
         if reports:
-            from kg.report import write_alignment_report, write_continuity_report
-
             with timed("reports"):
                 write_alignment_report(corpus, staging / "reports")
                 write_continuity_report(corpus, staging / "reports")

@@ -7,6 +7,7 @@ dependency, 4 an internal error (with the traceback, to report), 130 interrupted
 from __future__ import annotations
 
 import functools
+import json
 import os
 import sys
 import traceback
@@ -14,8 +15,18 @@ from pathlib import Path
 
 import click
 
-from kg.errors import InternalError, KGError
+from kg.analysis.align import align
+from kg.build import build as build_corpus
+from kg.builddir import load_corpus
+from kg.errors import InputError, InternalError, KGError, QualityError
+from kg.evaluate import evaluate
+from kg.rdf.export import export
+from kg.rdf.query import canned_queries, graph_stats, run_canned, run_query
+from kg.rdf.validate import validate
+from kg.report import write_alignment_report, write_continuity_report
+from kg.serve import serve
 from kg.text import format_table
+from kg.views import write_views
 
 # click's own signals (usage errors, --help exits, aborts) are click's to report
 CLICK_EXCEPTIONS = (click.exceptions.ClickException, click.exceptions.Abort, click.exceptions.Exit)
@@ -105,14 +116,12 @@ def build(corpus_dir, out_dir, manifest, no_manifest, no_lexicon, no_views, no_r
     (exit 2 at the end). -o must be absent, empty or an earlier build; a folder with other
     files, the corpus folder and the current folder are refused before any work.
     """
-    from kg.build import build as run_build
-
     with click.progressbar(length=1, label="Building", show_pos=True, file=sys.stderr) as bar:
         def progress(done, total, document):
             bar.length = total
             bar.update(1, document.doc_id)
 
-        summary = run_build(
+        summary = build_corpus(
             corpus_dir, out_dir, use_lexicon=not no_lexicon, manifest=manifest, use_manifest=not no_manifest,
             views=not no_views, reports=not no_reports, progress=progress,
         )
@@ -154,8 +163,6 @@ def format_summary(summary) -> str:
 @handle_errors
 def view_command(build_arg, build_dir, out_dir, program):
     """Write the interactive, self-contained HTML views (overview, program, alignment, continuity)."""
-    from kg.views import write_views
-
     for path in write_views(build_arg or build_dir, out_dir, program=program):
         click.echo(str(path))
 
@@ -185,8 +192,6 @@ def serve_command(build_arg, build_dir, host, port, timeout, workers, worker_mem
     A new build written to the same folder is picked up within a second; queries already
     running finish on the build they started on.
     """
-    from kg.serve import serve
-
     serve(build_arg or build_dir, host=host, port=port, timeout=timeout, workers=workers,
           worker_memory=worker_memory, queue_limit=queue_limit, client_timeout=client_timeout,
           federated=allow_federated)
@@ -203,10 +208,6 @@ def serve_command(build_arg, build_dir, host, port, timeout, workers, worker_mem
 @handle_errors
 def align_command(build_dir, lower, upper, top_k, out_dir):
     """Align lower-level measures with upper-level passages; write Markdown, HTML and CSV reports."""
-    from kg.analysis.align import align
-    from kg.builddir import load_corpus
-    from kg.report import write_alignment_report
-
     corpus = load_corpus(build_dir)
     alignments = align(corpus, lower=lower, upper=upper, top_k=top_k)
     for path in write_alignment_report(corpus, out_dir or Path(build_dir) / "reports", lower=lower, upper=upper,
@@ -222,9 +223,6 @@ def align_command(build_dir, lower, upper, top_k, out_dir):
 @handle_errors
 def continuity_command(build_dir, program, out_dir):
     """Programs and target indicators across documents and years; write Markdown, HTML and CSV reports."""
-    from kg.builddir import load_corpus
-    from kg.report import write_continuity_report
-
     corpus = load_corpus(build_dir)
     for path in write_continuity_report(corpus, out_dir or Path(build_dir) / "reports", program=program):
         click.echo(str(path))
@@ -241,11 +239,6 @@ def continuity_command(build_dir, program, out_dir):
 def eval_command(gold_dir, build_dir, as_json, min_f1):
     """Score a build against answer keys: P/R/F1 per category and document, metadata accuracy,
     and the misses and spurious finds of every document."""
-    import json
-
-    from kg.errors import QualityError
-    from kg.evaluate import evaluate
-
     report = evaluate(gold_dir, build_dir)
     if as_json:
         click.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2, default=str))
@@ -275,9 +268,6 @@ def query_command(sparql, name, params, list_queries, allow_federated, build_dir
     dcterms:, prov: ...) need not be declared. Without arguments, lists the canned queries.
     SERVICE clauses (federated queries) are refused unless --allow-federated.
     """
-    from kg.errors import InputError
-    from kg.rdf.query import canned_queries, run_canned, run_query
-
     bindings = {}
     for item in params:
         key, sep, value = item.partition("=")
@@ -307,8 +297,6 @@ def query_command(sparql, name, params, list_queries, allow_federated, build_dir
 @handle_errors
 def stats_command(build_dir, fmt):
     """Counts of documents, sections, mentions per type, concepts and triples per named graph."""
-    from kg.rdf.query import graph_stats
-
     click.echo(graph_stats(build_dir).format(fmt).rstrip("\n"))
 
 
@@ -317,9 +305,6 @@ def stats_command(build_dir, fmt):
 @handle_errors
 def validate_command(build_dir):
     """Check the build's graph against the SHACL shapes (exit 0 conforms, 1 violations, 2 bad input)."""
-    from kg.errors import QualityError
-    from kg.rdf.validate import validate
-
     report = validate(build_dir)
     if not report.conforms:
         click.echo(report.results_text)
@@ -336,7 +321,5 @@ def validate_command(build_dir):
 @handle_errors
 def export_command(build_dir, fmt, out):
     """Export the graph for Gephi, Cytoscape or JSON-LD tools."""
-    from kg.rdf.export import export
-
     path = export(build_dir, fmt, out)
     click.echo(str(path))

@@ -45,6 +45,7 @@ import math
 import multiprocessing
 import os
 import re
+import resource
 import signal
 import sys
 import tempfile
@@ -57,8 +58,14 @@ from pathlib import Path
 from typing import Any, Callable, Optional
 from urllib.parse import parse_qs, urlsplit
 
+import pyoxigraph as ox
+
 from kg.errors import InputError, KGError
-from kg.rdf.namespace import QUERIES_DIR
+from kg.fileio import read_build_marker
+from kg.rdf.namespace import PREFIXES
+from kg.rdf.query import FEDERATED_DISABLED, CannedQuery, bind_params, canned_queries, service_clause
+from kg.rdf.store import held_build
+from kg.views.html import csp_hash, safe_json, template_env
 
 DEFAULT_TIMEOUT = 10.0
 DEFAULT_WORKERS = 2
@@ -198,8 +205,6 @@ def choose_format(kind: str, format_name: Optional[str], accept: str) -> Optiona
 
 def run_in_store(store, request: QueryRequest) -> QueryAnswer:
     """Execute one query on an open store and serialise the answer (runs inside a worker)."""
-    import pyoxigraph as ox
-
     options: dict[str, Any] = {"prefixes": default_prefixes()}
     if request.default_graphs:
         options["default_graph"] = [ox.NamedNode(iri) for iri in request.default_graphs]
@@ -229,10 +234,6 @@ def run_in_store(store, request: QueryRequest) -> QueryAnswer:
 
 def default_prefixes() -> dict[str, str]:
     """The project's prefixes (kg:, skos:, prov: …), usable without PREFIX lines."""
-    try:
-        from kg.rdf.namespace import PREFIXES
-    except ImportError:
-        return {}
     return dict(PREFIXES)
 
 
@@ -279,7 +280,6 @@ def limit_memory(limit: int) -> None:
     """Bound this process's heap. RLIMIT_DATA counts what a query allocates (heap and anonymous
     mappings) and not address space merely reserved (allocator arenas, mapped files), which
     grows with the machine's core count; no core dumps of a worker that hit the limit."""
-    import resource
 
     for kind, value in ((resource.RLIMIT_DATA, limit), (resource.RLIMIT_CORE, 0)):
         _, hard = resource.getrlimit(kind)
@@ -309,8 +309,6 @@ def worker_main(store_path: str, conn, memory_limit: int = 0, log_path: Optional
     isolated = isolate and isolate_network()
     if memory_limit:
         limit_memory(memory_limit)
-    import pyoxigraph as ox
-
     try:
         store = ox.Store.read_only(store_path)
     except (OSError, ValueError) as err:
@@ -579,7 +577,6 @@ class Builds:
         self.checked = time.monotonic()
 
     def _open(self) -> ServedBuild:
-        from kg.rdf.store import held_build
 
         stack = contextlib.ExitStack()
         try:
@@ -614,7 +611,6 @@ class Builds:
 
     def check(self) -> None:
         """Serve a new build if one is at the path (looked at once per ``check_interval``)."""
-        from kg.fileio import read_build_marker
 
         now = time.monotonic()
         with self.lock:
@@ -665,68 +661,23 @@ class Builds:
 
 def canned_query_list() -> list[dict[str, Any]]:
     """[{name, title, sparql[, params]}] of the bundled queries, for the picker of the query page."""
-    try:
-        from kg.rdf.query import canned_queries
-    except ImportError:
-        return queries_from_folder(QUERIES_DIR)
-    return normalise_queries(canned_queries())
+    return page_queries(canned_queries())
 
 
-def canned_query_objects() -> dict[str, Any]:
-    """name -> kg.rdf.query.CannedQuery, whose parameter declarations check values sent to the server."""
-    try:
-        from kg.rdf.query import canned_queries
-    except ImportError:
-        return {}
-    return canned_queries()
-
-
-def param_list(query: Any) -> list[dict[str, Any]]:
-    """The declared parameters of a canned query as plain data for the page."""
-    params = query.get("params") if isinstance(query, dict) else getattr(query, "params", None)
+def page_queries(queries: dict[str, CannedQuery]) -> list[dict[str, Any]]:
+    """Canned queries as plain data for the query page (its parameters as a form)."""
     result = []
-    for param in params or []:
-        get = param.get if isinstance(param, dict) else lambda key, p=param: getattr(p, key, None)
-        if get("name"):
-            result.append({"name": str(get("name")), "type": str(get("type") or "string"),
-                           "required": bool(get("required")), "description": str(get("description") or "")})
+    for name, query in queries.items():
+        entry: dict[str, Any] = {"name": name, "title": query.title or name, "sparql": query.sparql}
+        if query.params:
+            entry["params"] = [{"name": p.name, "type": p.type, "required": p.required, "description": p.description}
+                               for p in query.params]
+        result.append(entry)
     return result
-
-
-def normalise_queries(queries: Any) -> list[dict[str, str]]:
-    """Accept a mapping name -> text/object or a list of objects/dicts with a name and SPARQL text."""
-    items = queries.items() if isinstance(queries, dict) else ((None, q) for q in queries)
-    result = []
-    for name, query in items:
-        if isinstance(query, str):
-            text, title = query, None
-        elif isinstance(query, dict):
-            text = query.get("sparql") or query.get("query") or query.get("text") or ""
-            title = query.get("title") or query.get("description")
-            name = name or query.get("name")
-        else:
-            text = getattr(query, "sparql", None) or getattr(query, "query", None) or getattr(query, "text", "")
-            title = getattr(query, "title", None) or getattr(query, "description", None)
-            name = name or getattr(query, "name", None)
-        if text:
-            entry: dict[str, Any] = {"name": str(name or f"query {len(result) + 1}"), "title": str(title or name or ""),
-                                     "sparql": str(text)}
-            params = param_list(query)
-            if params:
-                entry["params"] = params
-            result.append(entry)
-    return result
-
-
-def queries_from_folder(folder: Path) -> list[dict[str, str]]:
-    return [{"name": path.stem, "title": path.stem, "sparql": path.read_text(encoding="utf-8")}
-            for path in sorted(folder.glob("*.rq"))]
 
 
 def index_page(queries: list[dict[str, str]]) -> tuple[bytes, str]:
     """The query page and its Content-Security-Policy."""
-    from kg.views.html import csp_hash, safe_json, template_env
-
     templates = Path(__file__).parent / "templates"
     app = (templates / "serve_app.js").read_text(encoding="utf-8")
     data_script = f"window.KG_QUERIES = {safe_json(queries)};"
@@ -780,13 +731,6 @@ class SparqlServer(ThreadingHTTPServer):
         self.builds.close()
 
 
-def bind_canned(canned: Any, values: dict[str, str]) -> dict[str, Any]:
-    """Typed terms for the declared parameters of a canned query (InputError on a bad value)."""
-    from kg.rdf.query import bind_params
-
-    return bind_params(canned, values)
-
-
 def is_loopback(host: str) -> bool:
     try:
         return ipaddress.ip_address(host).is_loopback
@@ -795,8 +739,6 @@ def is_loopback(host: str) -> bool:
 
 
 def graph_iri_problem(value: str) -> Optional[str]:
-    import pyoxigraph as ox
-
     try:
         ox.NamedNode(value)
     except ValueError:
@@ -976,7 +918,6 @@ class SparqlHandler(BaseHTTPRequestHandler):
         return False
 
     def answer(self, params: dict[str, list[str]]) -> None:
-        from kg.rdf.query import FEDERATED_DISABLED, service_clause
 
         if "update" in params:
             return self.fail(HTTPStatus.FORBIDDEN, "read-only endpoint: SPARQL Update is refused")
@@ -988,7 +929,7 @@ class SparqlHandler(BaseHTTPRequestHandler):
                 return self.fail(HTTPStatus.BAD_REQUEST, f"no canned query {params['canned'][0]!r}")
             values = {key[len("param."):]: value[0] for key, value in params.items() if key.startswith("param.")}
             try:
-                bindings = bind_canned(canned, values)
+                bindings = bind_params(canned, values)
             except InputError as err:
                 return self.fail(HTTPStatus.BAD_REQUEST, err.problem)
             queries = queries or [canned.sparql]
@@ -1099,7 +1040,8 @@ def make_server(build_dir: Path | str, host: str = "127.0.0.1", port: int = 8000
     builds = Builds(build_dir, pool_starter(workers, memory, federated, queue_limit, spare_timeout),
                     check_interval, notice)
     try:
-        return SparqlServer((host, port), builds, timeout, index_page(canned_query_list()), canned_query_objects(),
+        canned = canned_queries()
+        return SparqlServer((host, port), builds, timeout, index_page(page_queries(canned)), canned,
                             federated=federated, client_timeout=client_timeout)
     except OSError as err:
         builds.close()

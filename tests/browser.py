@@ -1,8 +1,8 @@
 """Shared Playwright helpers: headless Debian Chromium with every non-local request blocked.
 
-Usage in a test module::
+The ``browser`` fixture is made available to every module by conftest.py. Usage::
 
-    from browser import browser, open_page, requires_chromium  # noqa: F401  (browser is a fixture)
+    from browser import open_page, requires_chromium
 
     @requires_chromium
     @pytest.mark.browser
@@ -14,6 +14,7 @@ Usage in a test module::
 from __future__ import annotations
 
 import contextlib
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
@@ -25,8 +26,10 @@ LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking
                "--disable-sync", "--no-first-run"]
 ARTIFACTS = Path(__file__).parent / "artifacts"
 
+# `make test` installs Chromium, and CI sets CI=true: there a missing browser is a failure, not a skip
+BROWSER_REQUIRED = os.environ.get("CI", "").lower() in ("1", "true")
 requires_chromium = pytest.mark.skipif(
-    not CHROMIUM.exists(),
+    not CHROMIUM.exists() and not BROWSER_REQUIRED,
     reason="headless Chromium not installed: apt-get install -y chromium chromium-driver (make test does it)")
 
 
@@ -46,25 +49,21 @@ class PageLog:
         assert not self.dialogs, f"dialogs opened (injected script ran?): {self.dialogs}"
 
 
-_SHARED: dict[str, object] = {}  # one Chromium per session, whichever test module imports the fixture first
-
-
 @pytest.fixture(scope="session")
 def browser():
+    """One headless Chromium for the session (Playwright allows one sync loop per process)."""
     if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} missing: apt-get install -y chromium chromium-driver")
-    if "browser" in _SHARED:  # the fixture imported into another module: Playwright allows one sync loop
-        yield _SHARED["browser"]
-        return
+        message = f"{CHROMIUM} missing: apt-get install -y chromium chromium-driver"
+        if BROWSER_REQUIRED:
+            pytest.fail(message)
+        pytest.skip(message)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
-        _SHARED["browser"] = chromium
         try:
             yield chromium
         finally:
-            _SHARED.clear()
             chromium.close()
 
 

@@ -5,6 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from browser import browser  # noqa: F401  (the session's headless Chromium, for every module)
+
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO / "corpus"
 GOLD = REPO.parent / "shared" / "gold"  # answer keys: evaluation only

@@ -103,12 +103,12 @@ def test_failed_build_leaves_previous_build_intact(tmp_path, corpus_dir, monkeyp
     build(corpus, out, views=False, reports=False)
     before = (out / "mentions.jsonl").read_bytes()
 
-    import kg.rdf.graph
+    import kg.rdf.store
 
     def explode(corpus):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(kg.rdf.graph, "corpus_graphs", explode)
+    monkeypatch.setattr(kg.rdf.store, "corpus_graphs", explode)
     with pytest.raises(RuntimeError):
         build(corpus, out, views=False, reports=False)
     assert (out / "mentions.jsonl").read_bytes() == before

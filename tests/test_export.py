@@ -10,7 +10,7 @@ from rdflib import Dataset
 from kg.errors import InputError
 from kg.rdf.export import export, network
 from kg.rdf.namespace import concept_iri, doc_iri, place_iri
-from test_graph import CITY, HUIJI, synthetic_corpus
+from support import CITY, HUIJI, synthetic_corpus
 
 
 @pytest.fixture(scope="module")

@@ -3,13 +3,12 @@
 ``synthetic_corpus()`` builds a small Corpus from the real texts of 001 (Huiji 2023, district)
 and 002 (the city's 2021–2025 plan) with hand-placed sections, mentions, concepts and
 alignments, so graph/query/export tests do not depend on the extraction pipeline.
-test_query.py and test_export.py import it.
+(It lives in support.py, shared with test_query.py and test_export.py.)
 """
 from __future__ import annotations
 
 import re
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from rdflib import Graph, Literal, URIRef
@@ -19,100 +18,8 @@ from kg.rdf.namespace import (
     ALIGNMENTS_GRAPH, CONCEPTS_GRAPH, ENTITIES_GRAPH, KG, OA, ONTOLOGY_FILE, concept_iri, doc_iri, graph_iri,
     mention_iri, section_iri,
 )
-from kg.records import Alignment, Concept, Corpus, Document, DocumentMeta, Mention, Section
-
-CORPUS_DIR = Path(__file__).resolve().parent.parent / "corpus"
-HUIJI = "001_56320e920f24c20a"
-CITY = "002_37f57ac8b3229a3d"
-
-
-def _read(doc_id: str) -> str:
-    return (CORPUS_DIR / f"{doc_id}.txt").read_text(encoding="utf-8")
-
-
-def _measure(doc_id: str, text: str, number: int, parent: str | None = None) -> Section:
-    """A numbered measure "N. title。body" as a Section spanning its line."""
-    match = re.search(rf"(?m)^{number}\. ?([^。\n]+)。[^\n]*", text)
-    assert match, f"measure {number} not found in {doc_id}"
-    return Section(doc_id=doc_id, label=str(number), kind="measure", number=str(number), title=match.group(1),
-                   start=match.start(), end=match.end(), heading_end=match.end(), parent=parent, depth=1,
-                   is_measure=True)
-
-
-def _mention(doc_id: str, text: str, surface: str, type: str, measure: str | None, nth: int = 0,
-             **fields) -> Mention:
-    start = -1
-    for _ in range(nth + 1):
-        start = text.find(surface, start + 1)
-    assert start >= 0, f"{surface!r} not in {doc_id}"
-    end = start + len(surface)
-    sentence_start = max(text.rfind("。", 0, start), text.rfind("\n", 0, start)) + 1
-    sentence_end = min(i for i in (text.find("。", end), text.find("\n", end), len(text)) if i >= 0)
-    return Mention(doc_id=doc_id, type=type, text=surface, start=start, end=end, measure=measure,
-                   sentence_start=sentence_start, sentence_end=sentence_end, source="test", **fields)
-
-
-def synthetic_corpus() -> Corpus:
-    huiji_text, city_text = _read(HUIJI), _read(CITY)
-    huiji = Document(DocumentMeta(doc_id=HUIJI, title="惠济区教育局2023年工作要点", issuer="惠济区教育局",
-                                  level="district", region="郑州市惠济区", year=2023, period_start=2023,
-                                  period_end=2023, doc_type="工作要点", doc_number="惠教〔2023〕4号", measures=3,
-                                  source=f"{HUIJI}.txt", source_format="txt"), huiji_text)
-    city = Document(DocumentMeta(doc_id=CITY, title="郑州市教育事业发展“十四五”规划（2021—2025）",
-                                 issuer="郑州市教育局", level="city", region="郑州市", year=2021, period_start=2021,
-                                 period_end=2025, doc_type="规划", measures=2), city_text)
-    part = city_text.index("三、")
-    city_sections = [
-        Section(CITY, "三", "part", "三", city_text[part + 2:city_text.index("\n", part)], part, len(city_text),
-                city_text.index("\n", part), None, 0),
-    ]
-    new_quality = city_text.index("继续开展“新优质初中”建设")
-    line_start = city_text.rfind("\n", 0, new_quality) + 1
-    line_end = city_text.index("\n", new_quality)
-    city_sections.append(Section(CITY, "三(三)2", "paragraph", "2", "新优质初中", line_start, line_end, line_start,
-                                 "三", 1, True))
-    huiji_sections = [_measure(HUIJI, huiji_text, n) for n in (1, 2, 10)]
-    huiji_sections.append(_measure(HUIJI, huiji_text, 12))
-    new_quality_measure = next(s for s in (_measure(HUIJI, huiji_text, n) for n in range(13, 31))
-                               if "新优质初中" in huiji_text[s.start:s.end])
-    huiji_sections.append(new_quality_measure)
-    nq_label = new_quality_measure.label
-    mentions = [
-        _mention(HUIJI, huiji_text, "新优质初中", "program", nq_label, canonical="新优质初中", concept="xin-you-zhi",
-                 subtype="project"),
-        _mention(HUIJI, huiji_text, "县管校聘", "program", "10", canonical="县管校聘", concept="xian-guan-xiao-pin"),
-        _mention(HUIJI, huiji_text, "双培养", "program", "2", canonical="双培养", concept="shuang-pei-yang"),
-        _mention(HUIJI, huiji_text, "惠济区教育局", "organization", None, subtype="government"),
-        _mention(HUIJI, huiji_text, "惠济", "place", "1", canonical="惠济区", subtype="district", parent="郑州市"),
-        _mention(HUIJI, huiji_text, "《中国共产党章程》", "cited_document", "1", subtype="law"),
-        _mention(HUIJI, huiji_text, "3-5 所", "target", "10", indicator="党组织领导的校长负责制试点学校数",
-                 value="3-5", unit="所", comparator="=", year=2023, kind="target"),
-        _mention(CITY, city_text, "新优质初中", "program", "三(三)2", nth=2, canonical="新优质初中",
-                 concept="xin-you-zhi"),
-        _mention(CITY, city_text, "165所", "target", "三(三)2", indicator="新优质初中", value="165", unit="所",
-                 comparator="=", year=2025, kind="target"),
-        _mention(CITY, city_text, "81.85%", "target", None, indicator="普惠性幼儿园覆盖率", value="81.85",
-                 unit="%", comparator="=", year=2020, kind="achieved"),
-        _mention(CITY, city_text, "郑州市教育局", "organization", None, subtype="government"),
-    ]
-    for m in mentions:
-        assert m.text == (huiji_text if m.doc_id == HUIJI else city_text)[m.start:m.end]
-    concepts = [
-        Concept("xin-you-zhi", "新优质初中", alt_labels=["“新优质初中”"], kind="project", curated=True),
-        Concept("xian-guan-xiao-pin", "县管校聘", alt_labels=["“县管校聘”改革"], kind="reform", curated=True),
-        Concept("shuang-pei-yang", "双培养", kind="mechanism"),
-    ]
-    alignments = [
-        Alignment(HUIJI, nq_label, CITY, "三(三)2", score=0.82, strength="direct", rank=1,
-                  shared_programs=["xin-you-zhi"], reuse_ratio=0.12, method="test",
-                  evidence=[{"lower_start": mentions[0].start, "lower_end": mentions[0].end,
-                             "upper_start": mentions[7].start, "upper_end": mentions[7].end, "text": "新优质初中"}]),
-        Alignment(HUIJI, "10", CITY, "三", score=0.31, strength="thematic", rank=1, method="test"),
-        Alignment(HUIJI, "12", local_only=True),
-    ]
-    return Corpus(documents=[huiji, city], sections={HUIJI: huiji_sections, CITY: city_sections},
-                  mentions=mentions, concepts=concepts, alignments=alignments)
-
+from kg.records import Corpus
+from support import CITY, HUIJI, synthetic_corpus
 
 def _union(dataset) -> Graph:
     union = Graph()

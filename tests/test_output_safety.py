@@ -281,13 +281,13 @@ def test_full_disk_during_a_build_keeps_the_old_build(small_corpus, tmp_path, mo
     build(small_corpus, out, **QUICK)
     before = snapshot(out)
 
-    import kg.rdf.store
+    import kg.build
 
     def full(corpus, folder):
         (Path(folder) / "graph.trig").write_bytes(b"partial")
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(Path(folder) / "graph.trig"))
 
-    monkeypatch.setattr(kg.rdf.store, "write_graph", full)
+    monkeypatch.setattr(kg.build, "write_graph", full)
     with pytest.raises(InputError) as caught:
         build(small_corpus, out, **QUICK)
     assert str(caught.value) == f"{out / 'graph.trig'}: cannot write: no space left on the device"
@@ -410,12 +410,12 @@ def test_view_into_failing_places_is_one_line(small_build, tmp_path, monkeypatch
 
 
 def test_internal_error_says_please_report_with_traceback(store_build, monkeypatch):
-    import kg.rdf.export
+    import kg.cli
 
     def bug(*args, **kwargs):
         raise ValueError("boom\nsecond line")
 
-    monkeypatch.setattr(kg.rdf.export, "export", bug)
+    monkeypatch.setattr(kg.cli, "export", bug)
     result = run("export", "-b", store_build, "-f", "gexf")
     assert result.exit_code == 4
     lines = result.stderr.splitlines()
@@ -424,12 +424,12 @@ def test_internal_error_says_please_report_with_traceback(store_build, monkeypat
 
 
 def test_interrupt_is_one_line_exit_130(store_build, monkeypatch):
-    import kg.rdf.export
+    import kg.cli
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(kg.rdf.export, "export", interrupted)
+    monkeypatch.setattr(kg.cli, "export", interrupted)
     result = run("export", "-b", store_build, "-f", "gexf")
     assert result.exit_code == 130
     assert [line for line in result.stderr.splitlines() if line.strip()] == ["Interrupted"]

@@ -9,9 +9,9 @@ import pytest
 
 from kg.errors import InputError
 from kg.rdf.query import CannedQuery, Param, bind_params, canned_queries, graph_stats, run_canned, run_query
-from test_graph import CITY, HUIJI, synthetic_corpus
+from support import CITY, HUIJI, synthetic_corpus
 
-# parameters for the synthetic corpus (test_graph.synthetic_corpus)
+# parameters for the synthetic corpus (support.synthetic_corpus)
 SYNTHETIC_PARAMS = {
     "program_documents": {"program": "新优质初中"},
     "indicator_trajectory": {"indicator": "覆盖率"},

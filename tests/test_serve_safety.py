@@ -18,7 +18,7 @@ from kg.cli import main
 from kg.errors import InputError
 from kg.rdf.query import run_query, service_clause
 from kg.serve import make_server, parse_memory
-from test_serve import SLOW_QUERY, Running, http, make_build
+from support import SLOW_QUERY, Running, http, make_build
 
 REPO = Path(__file__).resolve().parent.parent
 SERVICE_REFUSED = b"SERVICE (federated query) is disabled"
