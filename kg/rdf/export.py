@@ -17,6 +17,8 @@ import networkx as nx
 from kg.errors import InputError
 from kg.fileio import atomic_path
 from kg.rdf.namespace import PREFIXES
+from kg.rdf.query import run_query
+from kg.rdf.store import open_store, rdflib_dataset
 
 FORMATS = {"graphml": "graphml", "gexf": "gexf", "jsonld": "jsonld"}
 
@@ -76,9 +78,6 @@ SELECT ?lowerDoc ?upperDoc (COUNT(DISTINCT ?a) AS ?weight) WHERE {
 
 def network(build_dir: Path | str) -> nx.DiGraph:
     """The build's graph as a directed networkx graph (see module docstring)."""
-    from kg.rdf.query import run_query
-    from kg.rdf.store import open_store
-
     store = open_store(Path(build_dir) / "store")
 
     def rows(sparql: str):  # sorted: Oxigraph's row order is unspecified, the export file must be stable
@@ -129,8 +128,6 @@ def export(build_dir: Path | str, fmt: str, out: Path | str | None = None) -> Pa
         raise InputError(fmt, f"unknown export format; choose one of {', '.join(FORMATS)}")
     out = output_file(out, Path(build_dir) / "export", f"graph.{FORMATS[fmt]}")
     if fmt == "jsonld":
-        from kg.rdf.store import open_store, rdflib_dataset
-
         dataset = rdflib_dataset(open_store(Path(build_dir) / "store"))
         data = dataset.serialize(format="json-ld", context=dict(PREFIXES), auto_compact=True)
         with atomic_path(out) as tmp:

@@ -29,11 +29,14 @@ from pathlib import Path
 from typing import Any, Mapping
 
 import pyoxigraph as ox
+from rdflib import Literal as RdfLiteral, URIRef
 
 from urllib.parse import unquote
 
 from kg.errors import InputError
+from kg.fileio import spreadsheet_safe
 from kg.rdf.namespace import PREFIXES, QUERIES_DIR
+from kg.rdf.store import held_store
 from kg.text import format_table
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -77,8 +80,6 @@ class QueryResult:
 
     def to_csv(self) -> str:
         """CSV for spreadsheets: cells that would start a formula are neutralised (kg.fileio.spreadsheet_safe)."""
-        from kg.fileio import spreadsheet_safe
-
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(self.columns)
@@ -175,8 +176,6 @@ def run_query(build_dir: Path | str, sparql: str, bindings: Mapping[str, Any] | 
     """
     check_federated(sparql, federated)
     if store is None:
-        from kg.rdf.store import held_store
-
         with held_store(build_dir) as held:
             return run_query(build_dir, sparql, bindings, store=held, federated=federated)
     substitutions = {ox.Variable(name): to_term(value) for name, value in (bindings or {}).items()}
@@ -229,8 +228,6 @@ def to_term(value: Any):
     """A Python / rdflib value as an Oxigraph term for substitution."""
     if isinstance(value, (ox.NamedNode, ox.Literal, ox.BlankNode)):
         return value
-    from rdflib import Literal as RdfLiteral, URIRef
-
     if isinstance(value, URIRef):
         return ox.NamedNode(str(value))
     if isinstance(value, RdfLiteral):
@@ -361,8 +358,6 @@ QUADS_BY_GRAPH = "SELECT ?graph (COUNT(*) AS ?n) WHERE { GRAPH ?graph { ?s ?p ?o
 
 def graph_stats(build_dir: Path | str) -> QueryResult:
     """Counts of documents, sections, mentions per type, concepts, triples and quads per named graph."""
-    from kg.rdf.store import held_store
-
     with held_store(build_dir) as store:  # every count from the same build
         return _graph_stats(build_dir, store)
 

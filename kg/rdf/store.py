@@ -23,7 +23,7 @@ from rdflib.namespace import NamespaceManager
 
 from kg.errors import InputError
 from kg.records import Corpus
-from kg.fileio import atomic_dir, atomic_path
+from kg.fileio import atomic_dir, atomic_path, hold_build
 from kg.rdf.graph import CorpusGraphs, DatasetGraphs, corpus_graphs, dataset_graphs, to_oxigraph, to_rdflib
 from kg.rdf.namespace import PREFIXES
 
@@ -155,8 +155,6 @@ def held_build(build_dir: Path | str) -> Iterator[HeldBuild]:
     one build that was opened, even if ``kg build`` swaps a new one in at the same path. The
     path includes the pid so that worker processes can open the same build.
     """
-    from kg.fileio import hold_build
-
     build_dir = Path(build_dir)
     try:
         fd = os.open(build_dir, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)

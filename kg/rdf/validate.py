@@ -9,10 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import pyshacl
 from rdflib import Dataset, Graph
 from rdflib.namespace import SH
 
+from kg.errors import InputError
 from kg.rdf.namespace import SHAPES_FILE
+from kg.rdf.store import open_store, union_graph
 
 
 @dataclass
@@ -24,8 +27,6 @@ class ValidationReport:
 
 
 def load_shapes(path: Path | str = SHAPES_FILE) -> Graph:
-    from kg.errors import InputError
-
     try:
         return Graph().parse(path, format="turtle")
     except Exception as err:  # rdflib raises several parser error types
@@ -34,8 +35,6 @@ def load_shapes(path: Path | str = SHAPES_FILE) -> Graph:
 
 def validate_graph(data: Graph, shapes: Graph | None = None) -> ValidationReport:
     """Validate an rdflib Graph or Dataset (its union) against the project's shapes."""
-    import pyshacl
-
     if isinstance(data, Dataset):
         union = Graph()
         for graph in data.graphs():
@@ -56,7 +55,5 @@ def validate_graph(data: Graph, shapes: Graph | None = None) -> ValidationReport
 
 def validate(build_dir: Path | str) -> ValidationReport:
     """Validate the graph in ``build_dir/store``."""
-    from kg.rdf.store import open_store, union_graph
-
     store = open_store(Path(build_dir) / "store")
     return validate_graph(union_graph(store))
