@@ -10,7 +10,7 @@ from __future__ import annotations
 import bisect
 import functools
 import re
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Optional
 
 
@@ -29,9 +29,20 @@ def entity_heads() -> tuple[str, ...]:
     return tuple(h for h in heads if h not in generic_trailing())
 
 
+@dataclass(frozen=True)
+class PropagationSettings:
+    """``corpus_repetition`` of ``ontology/lexicon/program_patterns.yaml``."""
+
+    sources: frozenset[str]  # extraction sources whose names are looked for again
+    min_chars: int
+    min_documents: int  # a name is confirmed by this many documents ...
+    min_mentions: int  # ... or this many mentions
+
+
 @functools.lru_cache(maxsize=1)
-def propagation_settings() -> dict:
-    return load_yaml("program_patterns.yaml")["corpus_repetition"]
+def propagation_settings() -> PropagationSettings:
+    settings = dict(load_yaml("program_patterns.yaml")["corpus_repetition"])
+    return PropagationSettings(**{**settings, "sources": frozenset(settings["sources"])})
 
 
 def canonical_form(surface: str, lexicon: Optional[Lexicon] = None) -> str:
@@ -66,16 +77,16 @@ def _propagated_names(mentions: list[Mention], lexicon: Lexicon) -> dict[str, Op
     settings = propagation_settings()
     seen: dict[str, list[Mention]] = {}
     for mention in mentions:
-        if mention.type == "program" and mention.source in settings["sources"]:
+        if mention.type == "program" and mention.source in settings.sources:
             seen.setdefault(canonical_form(mention.matching, lexicon), []).append(mention)
     names: dict[str, Optional[str]] = {}
     for name, found in seen.items():
         kind = next((m.subtype for m in found if m.subtype), None)
         documents = {m.doc_id for m in found}
-        if len(documents) < settings["min_documents"] and len(found) < settings["min_mentions"]:
+        if len(documents) < settings.min_documents and len(found) < settings.min_mentions:
             continue
         for form in {name, merge_key(name)}:
-            if len(form) >= settings["min_chars"]:
+            if len(form) >= settings.min_chars:
                 names.setdefault(form, kind)
     return names
 
