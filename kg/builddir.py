@@ -68,18 +68,52 @@ def load_corpus(build_dir: Path | str) -> Corpus:
         corpus.sections[meta.doc_id] = []
     for row in read_jsonl(build_dir / "sections.jsonl"):
         corpus.sections.setdefault(row["doc_id"], []).append(Section(**row))
-    corpus.mentions = [Mention.from_json(row) for row in read_jsonl(build_dir / "mentions.jsonl")]
+    corpus.mentions = read_mentions(build_dir)
     corpus.concepts = [Concept(**row) for row in read_jsonl(build_dir / "concepts.jsonl")]
     layers = build_dir / "hierarchy.json"
     if layers.exists():
         corpus.upper_overrides = json.loads(layers.read_text(encoding="utf-8"))["manifest_overrides"]
     alignments = build_dir / "alignments.jsonl"
     if alignments.exists():
-        names = {f.name for f in fields(Alignment)}
-        corpus.alignments = [Alignment(**{k: v for k, v in row.items() if k in names}) for row in read_jsonl(alignments)]
+        corpus.alignments = read_alignments(alignments)
     return corpus
 
 
 def read_documents_csv(build_dir: Path | str) -> list[dict]:
     with (Path(build_dir) / "documents.csv").open(encoding="utf-8", newline="") as rows:
         return list(csv.DictReader(rows))
+
+
+# Single tables of a build, for readers that need one table and not a whole Corpus (`kg eval`
+# scores builds that may lack some tables, and a keyed document the build lacks).
+
+def read_mentions(build_dir: Path | str) -> list[Mention]:
+    """``mentions.jsonl`` as records; InputError if it is missing or not JSON Lines of mentions."""
+    path = Path(build_dir) / "mentions.jsonl"
+    if not path.is_file():
+        raise InputError(path, "missing; run `kg build` first")
+    try:
+        return [Mention.from_json(row) for row in read_jsonl(path)]
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(path, f"not JSON Lines ({exc.__class__.__name__})") from None
+    except TypeError as exc:  # a row without doc_id, type, text, start or end
+        raise InputError(path, f"a row is not a mention ({exc})") from None
+
+
+def read_document_metas(build_dir: Path | str) -> list[DocumentMeta]:
+    """The documents' metadata from ``documents.jsonl`` (not documents.csv: its cells are made
+    safe for spreadsheets); none for a build without it."""
+    path = Path(build_dir) / "documents.jsonl"
+    return [_meta_from_row(row) for row in read_jsonl(path)] if path.is_file() else []
+
+
+def read_document_text(build_dir: Path | str, doc_id: str) -> str | None:
+    """One document's cleaned text, None when the build has none for it."""
+    path = Path(build_dir) / "text" / text_file_name(doc_id)
+    return path.read_text(encoding="utf-8") if path.is_file() else None
+
+
+def read_alignments(path: Path | str) -> list[Alignment]:
+    """An ``alignments.jsonl`` file as records (columns the records lack are ignored)."""
+    names = {f.name for f in fields(Alignment)}
+    return [Alignment(**{k: v for k, v in row.items() if k in names}) for row in read_jsonl(path)]

@@ -10,7 +10,8 @@ from click.testing import CliRunner
 
 from kg.cli import main
 from kg.errors import InputError
-from kg.evaluate.mentions import evaluate, indicator_similarity, name_keys, values_equal
+from kg.evaluate import comparable_name, evaluate, indicator_similarity, name_keys, values_equal
+from kg.evaluate.matching import normalise_unit
 from kg.fileio import write_jsonl, write_text
 from kg.records import DOCUMENT_COLUMNS, Mention
 
@@ -141,6 +142,7 @@ def test_wrong_value_or_unit_never_matches(tmp_path):
 
 @pytest.mark.parametrize("a, b, equal", [
     ("83.30", 83.3, True), ("3—5", "3-5", True), ("3-5", "3-4", False), ("65/30", "65/30", True), ("96", 95, False),
+    ("3 至 5", "3-5", True), ("3～5", "3到5", True),
 ])
 def test_values_equal(a, b, equal):
     assert values_equal(a, b) is equal
@@ -153,6 +155,15 @@ def test_name_keys_and_similarity():
     assert indicator_similarity("学校", "河南省中小学数字校园标杆校") < 0.5
 
 
+def test_comparable_names_are_looser_than_the_builds():
+    # the yardstick drops title marks and folds widths and case; kg.text.normalise_name does not
+    assert comparable_name("《信访工作条例》") == comparable_name("信访工作条例")
+    assert comparable_name("“双减” （试点）AB") == comparable_name("双减(试点)ab") == "双减(试点)ab"
+    assert comparable_name(None) == "" and name_keys(None) == set()
+    assert name_keys("工程") == {"工程"}  # dropping the word would leave less than two characters
+    assert normalise_unit(" ％") == "%" and normalise_unit("") is None
+
+
 def test_missing_build_is_an_input_error(tmp_path):
     gold, build = make_case(tmp_path, [])
     (build / "mentions.jsonl").unlink()
@@ -160,6 +171,9 @@ def test_missing_build_is_an_input_error(tmp_path):
         evaluate(gold, build)
     with pytest.raises(InputError, match="answer-key folder"):
         evaluate(tmp_path / "nowhere", build)
+    (build / "mentions.jsonl").write_text("{not json\n", encoding="utf-8")
+    with pytest.raises(InputError, match="not JSON Lines"):
+        evaluate(gold, build)
 
 
 def test_cli_eval_json_and_threshold(tmp_path):

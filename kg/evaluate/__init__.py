@@ -1,6 +1,12 @@
-"""Scores against hand-made answer keys (``kg eval``): mentions and metadata (mentions), the
-alignment key (alignment)."""
+"""Scores against hand-made answer keys (``kg eval``): reading the keys (keys), comparing a
+prediction with a key item (matching), scoring mentions and metadata into a report (mentions),
+scoring the alignment key (alignment)."""
 from kg.evaluate.alignment import evaluate_alignment
-from kg.evaluate.mentions import EvalReport, Score, evaluate, load_keys
+from kg.evaluate.keys import load_alignment_key, load_keys
+from kg.evaluate.matching import comparable_name, indicator_similarity, name_keys, values_equal
+from kg.evaluate.mentions import EvalReport, Score, evaluate
 
-__all__ = ["EvalReport", "Score", "evaluate", "evaluate_alignment", "load_keys"]
+__all__ = [
+    "EvalReport", "Score", "comparable_name", "evaluate", "evaluate_alignment", "indicator_similarity",
+    "load_alignment_key", "load_keys", "name_keys", "values_equal",
+]

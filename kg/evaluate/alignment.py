@@ -13,24 +13,14 @@ import re
 from pathlib import Path
 from typing import Optional
 
+from kg.builddir import read_alignments
 from kg.errors import InputError
-from kg.fileio import read_jsonl
+from kg.evaluate.keys import load_alignment_key
 from kg.records import Alignment
-from kg.resources import load_user_yaml
 
 
 def _key_locus(locus: str) -> str:
     return re.sub(r"^work(?=\d)", "", str(locus))
-
-
-def _load_key(path: Path) -> list[dict]:
-    try:
-        items = load_user_yaml(path)  # refuses anchors, aliases and oversized files
-    except FileNotFoundError:
-        raise InputError(path, "answer key not found") from None
-    if not isinstance(items, list) or not all(isinstance(i, dict) and "district_item" in i for i in items):
-        raise InputError(path, "not an alignment key (a list of items with district_item)")
-    return items
 
 
 def _load_alignments(source) -> list[Alignment]:
@@ -39,8 +29,7 @@ def _load_alignments(source) -> list[Alignment]:
         path = path / "alignments.jsonl" if path.is_dir() else path
         if not path.exists():
             raise InputError(path, "no alignments found; run `kg build` or `kg align` first")
-        names = set(Alignment.__dataclass_fields__)
-        return [Alignment(**{k: v for k, v in row.items() if k in names}) for row in read_jsonl(path)]
+        return read_alignments(path)
     return list(source)
 
 
@@ -48,7 +37,7 @@ def evaluate_alignment(key_path: Path | str, build_dir_or_alignments, lower_doc:
                        top_k: int = 3) -> dict:
     """Scores of our alignments of one lower document against its key (see module doc)."""
     key_path = Path(key_path)
-    items = _load_key(key_path)
+    items = load_alignment_key(key_path)
     alignments = _load_alignments(build_dir_or_alignments)
     if lower_doc is None:
         prefix = re.sub(r"^alignment_", "", key_path.stem)

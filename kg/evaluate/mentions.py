@@ -1,11 +1,14 @@
-"""Score a build against hand-made answer keys (``kg eval``).
+"""Score a build against hand-made answer keys (``kg eval``): mentions and metadata, and the
+report of it all (the answer keys: kg.evaluate.keys; comparing one prediction with one key item:
+kg.evaluate.matching; alignment keys: kg.evaluate.alignment).
 
 Matching rules (for the README)
 -------------------------------
 Answer keys are the per-document YAML files of the gold directory (format: its GUIDELINES.md);
 ``alignment_*.yaml`` files there are scored by ``kg.evaluate.alignment``. A build is read from
 ``mentions.jsonl``, ``documents.jsonl`` and ``text/<doc_id>.txt``. Only documents that have a key
-are scored; a keyed document missing from the build counts every key item as missed.
+are scored; a keyed document missing from the build counts every key item as missed. The marks
+and words below are listed in ``ontology/lexicon/evaluation.yaml``.
 
 * **Names** (programs, organizations, places, cited documents) are compared after removing
   quotation marks, book-title marks 《》, brackets' width differences and all spaces; a generic
@@ -33,16 +36,16 @@ are scored; a keyed document missing from the build counts every key item as mis
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Optional
 
-from kg.errors import InputError, KGError
-from kg.fileio import read_jsonl
-from kg.resources import load_user_yaml
-from kg.text import QUOTE_MARKS
-from kg.text import normalise_name as text_normalise_name
+from kg.builddir import read_document_metas, read_document_text, read_mentions
+from kg.errors import KGError
+from kg.evaluate.alignment import evaluate_alignment
+from kg.evaluate.keys import alignment_key_paths, load_keys
+from kg.evaluate.matching import cited_title, closeness, comparable_name, name_keys, quote_spans, target_matches
+from kg.records import DocumentMeta, Mention
 
 CATEGORIES = ("program", "organization", "cited_document", "place", "target")
 GOLD_SECTIONS = {
@@ -53,54 +56,6 @@ GOLD_SECTIONS = {
     "target": "targets",
 }
 METADATA_FIELDS = ("issuer", "level", "year", "doc_type", "doc_number")
-GENERIC_SUFFIXES = ("改革", "工程", "工作", "活动", "行动", "建设", "制度", "机制", "项目", "计划", "试点", "模式", "创建")
-IGNORED_IN_NAMES = QUOTE_MARKS + "'《》〈〉"  # and whitespace
-BRACKETS = str.maketrans({"（": "(", "）": ")", "，": ",", "：": ":", "；": ";", "—": "-", "－": "-"})
-DASHES = re.compile(r"\s*[-—–~～－至到]\s*")
-INDICATOR_SIMILARITY = 0.5
-
-
-# --------------------------------------------------------------------------- normalisation
-
-def normalise_name(name: Any) -> str:
-    return text_normalise_name(str(name or ""), IGNORED_IN_NAMES).translate(BRACKETS).lower()
-
-
-def name_keys(name: Any) -> set[str]:
-    """The forms a name may match: itself and itself without one generic trailing word."""
-    base = normalise_name(name)
-    if not base:
-        return set()
-    keys = {base}
-    for suffix in GENERIC_SUFFIXES:
-        if base.endswith(suffix) and len(base) - len(suffix) >= 2:
-            keys.add(base[: -len(suffix)])
-    return keys
-
-
-def normalise_value(value: Any) -> str:
-    return DASHES.sub("-", str(value).strip()) if value is not None else ""
-
-
-def values_equal(predicted: Any, gold: Any) -> bool:
-    a, b = normalise_value(predicted), normalise_value(gold)
-    try:
-        return abs(float(a) - float(b)) < 1e-9
-    except ValueError:
-        return a == b
-
-
-def normalise_unit(unit: Any) -> Optional[str]:
-    text = str(unit).strip().replace("％", "%") if unit is not None else ""
-    return text or None
-
-
-def indicator_similarity(a: Optional[str], b: Optional[str]) -> float:
-    """Dice coefficient of the two character sets (quotation marks and spaces ignored)."""
-    set_a, set_b = set(normalise_name(a)), set(normalise_name(b))
-    if not set_a or not set_b:
-        return 0.0
-    return 2 * len(set_a & set_b) / (len(set_a) + len(set_b))
 
 
 # --------------------------------------------------------------------------- report records
@@ -187,77 +142,26 @@ class EvalReport:
         return "\n".join(lines)
 
 
-# --------------------------------------------------------------------------- reading inputs
-
-def read_yaml(path: Path) -> Any:
-    """An answer key the user passed: anchors, aliases and oversized files are refused."""
-    return load_user_yaml(path)
-
-
-def load_keys(gold_dir: Path) -> dict[str, dict]:
-    if not gold_dir.is_dir():
-        raise InputError(gold_dir, "answer-key folder not found")
-    keys = {}
-    for path in sorted(gold_dir.glob("*.y*ml")):
-        if path.name.startswith("alignment"):
-            continue
-        data = read_yaml(path)
-        if not isinstance(data, dict) or "doc_id" not in data:
-            raise InputError(path, "not an answer key (no doc_id)")
-        keys[str(data["doc_id"])] = data
-    if not keys:
-        raise InputError(gold_dir, "no answer keys (*.yaml with a doc_id) found")
-    return keys
-
-
-def load_build(build_dir: Path) -> tuple[dict[str, list[dict]], dict[str, dict]]:
-    mentions_path = build_dir / "mentions.jsonl"
-    if not mentions_path.is_file():
-        raise InputError(mentions_path, "missing; run `kg build` first")
-    try:
-        rows = read_jsonl(mentions_path)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(mentions_path, f"not JSON Lines ({exc.__class__.__name__})") from None
-    mentions: dict[str, list[dict]] = {}
-    for row in rows:
-        mentions.setdefault(str(row.get("doc_id")), []).append(row)
-    documents: dict[str, dict] = {}
-    # documents.jsonl, not documents.csv: the CSV's cells are neutralised for spreadsheets
-    documents_path = build_dir / "documents.jsonl"
-    if documents_path.is_file():
-        for row in read_jsonl(documents_path):
-            row.pop("segments", None)
-            documents[row["doc_id"]] = {k: "" if v is None else str(v) for k, v in row.items()}
-    return mentions, documents
-
-
-def document_text(build_dir: Path, doc_id: str) -> Optional[str]:
-    from kg.records import text_file_name
-
-    path = build_dir / "text" / text_file_name(doc_id)
-    return path.read_text(encoding="utf-8") if path.is_file() else None
-
-
 # --------------------------------------------------------------------------- names
 
 @dataclass
 class Prediction:
     label: str
     forms: set[str]
-    row: Optional[dict] = None
+    mention: Optional[Mention] = None  # targets: each mention is one prediction
 
 
-def group_names(rows: Iterable[dict], category: str) -> list[Prediction]:
+def group_names(mentions: Iterable[Mention], category: str) -> list[Prediction]:
     """One prediction per concept (programs), canonical label or text."""
     groups: dict[str, Prediction] = {}
-    for row in rows:
-        text = row.get("text") or ""
+    for mention in mentions:
+        text = mention.text or ""
         if category == "cited_document":
-            text = text.strip("《》")
-        canonical = row.get("canonical")
-        key = normalise_name(row.get("concept") or canonical or text)
+            text = cited_title(text)
+        canonical = mention.canonical
+        key = comparable_name(mention.concept or canonical or text)
         if category in ("place", "cited_document"):
-            key = normalise_name(canonical or text)
+            key = comparable_name(canonical or text)
         group = groups.setdefault(key, Prediction(canonical or text, set()))
         for form in (text, canonical):
             if form:
@@ -284,61 +188,29 @@ def gold_label(item: dict, category: str) -> str:
     return str(item.get("title") if category == "cited_document" else item.get("name"))
 
 
-# --------------------------------------------------------------------------- targets
-
-def quote_spans(text: Optional[str], quote: Optional[str]) -> list[tuple[int, int]]:
-    """Every occurrence of ``quote`` in ``text``, ignoring whitespace differences."""
-    if not text or not quote:
-        return []
-    kept = [(i, ch) for i, ch in enumerate(text) if not ch.isspace()]
-    squeezed = "".join(ch for _, ch in kept)
-    needle = re.sub(r"\s+", "", str(quote))
-    spans, at = [], squeezed.find(needle)
-    while needle and at >= 0:
-        spans.append((kept[at][0], kept[at + len(needle) - 1][0] + 1))
-        at = squeezed.find(needle, at + 1)
-    return spans
-
-
-def overlaps(row: dict, spans: list[tuple[int, int]]) -> bool:
-    start, end = row.get("start"), row.get("end")
-    return start is not None and end is not None and any(start < b and end > a for a, b in spans)
-
-
-def closeness(row: dict, item: dict, spans: list[tuple[int, int]]) -> tuple[bool, float]:
-    """How well a matching prediction fits a key item: at its quote first, then by wording."""
-    return overlaps(row, spans), indicator_similarity(row.get("indicator"), item.get("indicator"))
-
-
-def target_matches(row: dict, item: dict, spans: list[tuple[int, int]]) -> bool:
-    if not values_equal(row.get("value"), item.get("value")):
-        return False
-    if normalise_unit(row.get("unit")) != normalise_unit(item.get("unit")):
-        return False
-    if indicator_similarity(row.get("indicator"), item.get("indicator")) >= INDICATOR_SIMILARITY:
-        return True
-    return overlaps(row, spans)
+def target_label(mention: Mention) -> str:
+    return f"{mention.indicator}={mention.value}{mention.unit or ''}"
 
 
 # --------------------------------------------------------------------------- scoring
 
-def score_category(category: str, rows: list[dict], items: list[dict], text: Optional[str],
+def score_category(category: str, mentions: list[Mention], items: list[dict], text: Optional[str],
                    pairs: Optional[list] = None) -> tuple[Score, dict]:
-    """Score one category of one document; matched (prediction row, key item) pairs of
-    targets are appended to ``pairs``."""
+    """Score one category of one document; matched (prediction, key item) pairs of targets are
+    appended to ``pairs``."""
     score = Score()
     matched: set[int] = set()
     spurious: list[str] = []
     spans: list[list[tuple[int, int]]] = []
     if category == "target":
         spans = [quote_spans(text, item.get("quote")) for item in items]
-        predictions = [Prediction(f"{r.get('indicator')}={r.get('value')}{r.get('unit') or ''}", set(), r) for r in rows]
+        predictions = [Prediction(target_label(m), set(), m) for m in mentions]
 
         def hits(prediction: Prediction) -> list[int]:
-            return [i for i, item in enumerate(items) if target_matches(prediction.row, item, spans[i])]
+            return [i for i, item in enumerate(items) if target_matches(prediction.mention, item, spans[i])]
     else:
         forms = [gold_name_forms(item, category) for item in items]
-        predictions = group_names(rows, category)
+        predictions = group_names(mentions, category)
 
         def hits(prediction: Prediction) -> list[int]:
             return [i for i, f in enumerate(forms) if prediction.forms & f]
@@ -349,8 +221,9 @@ def score_category(category: str, rows: list[dict], items: list[dict], text: Opt
         if certain:
             score.tp += 1
             matched.update(certain)
-            if pairs is not None and prediction.row is not None:
-                pairs.append((prediction.row, items[max(certain, key=lambda i: closeness(prediction.row, items[i], spans[i]))]))
+            if pairs is not None and prediction.mention is not None:
+                closest = max(certain, key=lambda i: closeness(prediction.mention, items[i], spans[i]))
+                pairs.append((prediction.mention, items[closest]))
         elif found:
             score.neutral += 1
         else:
@@ -363,13 +236,13 @@ def score_category(category: str, rows: list[dict], items: list[dict], text: Opt
     return score, {"missed": missed, "spurious": spurious}
 
 
-def attribute_agreement(pairs: list[tuple[dict, dict]]) -> dict[str, Any]:
+def attribute_agreement(pairs: list[tuple[Mention, dict]]) -> dict[str, Any]:
     """How often matched targets also agree on kind, year and comparator (not part of F1)."""
     names = ("kind", "year", "comparator")
     agree = {name: 0 for name in names}
-    for row, item in pairs:
+    for mention, item in pairs:
         for name in names:
-            agree[name] += str(row.get(name) or "") == str(item.get(name) or "")
+            agree[name] += str(getattr(mention, name) or "") == str(item.get(name) or "")
     return {"pairs": len(pairs), "agreement": {n: round(agree[n] / len(pairs), 4) if pairs else 0.0 for n in names}}
 
 
@@ -382,24 +255,34 @@ def metadata_agrees(field_name: str, predicted: Any, gold: Any) -> bool:
             return int(str(predicted)) == int(gold)
         except (TypeError, ValueError):
             return False
-    return normalise_name(predicted) == normalise_name(gold)
+    return comparable_name(predicted) == comparable_name(gold)
 
 
-def score_metadata(keys: dict[str, dict], documents: dict[str, dict]) -> dict[str, Any]:
+def predicted_value(meta: Optional[DocumentMeta], field_name: str) -> Optional[str]:
+    """A metadata value as the build wrote it: a string, "" when empty, None for a document the
+    build lacks (the mismatch lines show which)."""
+    if meta is None:
+        return None
+    value = getattr(meta, field_name)
+    return "" if value is None else str(value)
+
+
+def score_metadata(keys: dict[str, dict], documents: dict[str, DocumentMeta]) -> dict[str, Any]:
     correct = total = 0
     per_field = {name: [0, 0] for name in METADATA_FIELDS}
     mismatches: dict[str, list[str]] = {}
     for doc_id, key in keys.items():
         gold = key.get("metadata") or {}
-        predicted = documents.get(doc_id, {})
+        meta = documents.get(doc_id)
         for name in METADATA_FIELDS:
-            ok = metadata_agrees(name, predicted.get(name), gold.get(name))
+            predicted = predicted_value(meta, name)
+            ok = metadata_agrees(name, predicted, gold.get(name))
             total += 1
             correct += ok
             per_field[name][0] += ok
             per_field[name][1] += 1
             if not ok:
-                mismatches.setdefault(doc_id, []).append(f"{name}: predicted {predicted.get(name)!r}, key {gold.get(name)!r}")
+                mismatches.setdefault(doc_id, []).append(f"{name}: predicted {predicted!r}, key {gold.get(name)!r}")
     return {
         "accuracy": round(correct / total, 4) if total else 0.0,
         "correct": correct,
@@ -410,15 +293,7 @@ def score_metadata(keys: dict[str, dict], documents: dict[str, dict]) -> dict[st
 
 
 def score_alignment(gold_dir: Path, build_dir: Path, report: EvalReport) -> None:
-    keys = sorted(gold_dir.glob("alignment_*.y*ml"))
-    if not keys:
-        return
-    try:
-        from kg.evaluate.alignment import evaluate_alignment
-    except ImportError:
-        report.notes.append("alignment keys present but kg.evaluate.alignment is not available; not scored")
-        return
-    for key_path in keys:
+    for key_path in alignment_key_paths(gold_dir):
         try:
             report.alignment[key_path.stem] = evaluate_alignment(key_path, build_dir)
         except KGError as err:  # e.g. a build without alignments: score the rest anyway
@@ -429,18 +304,21 @@ def evaluate(gold_dir: Path | str, build_dir: Path | str) -> EvalReport:
     """Score ``build_dir`` against the answer keys in ``gold_dir`` (rules: module docstring)."""
     gold_dir, build_dir = Path(gold_dir), Path(build_dir)
     keys = load_keys(gold_dir)
-    mentions, documents = load_build(build_dir)
+    mentions: dict[str, list[Mention]] = {}
+    for mention in read_mentions(build_dir):
+        mentions.setdefault(str(mention.doc_id), []).append(mention)
+    documents = {meta.doc_id: meta for meta in read_document_metas(build_dir)}
     report = EvalReport(categories={c: Score() for c in CATEGORIES})
-    pairs: list[tuple[dict, dict]] = []
+    pairs: list[tuple[Mention, dict]] = []
     for doc_id, key in keys.items():
         if doc_id not in mentions and doc_id not in documents:
             report.notes.append(f"{doc_id}: in the answer keys but not in the build")
-        text = document_text(build_dir, doc_id)
+        text = read_document_text(build_dir, doc_id)
         report.documents[doc_id] = {}
         for category in CATEGORIES:
-            rows = [m for m in mentions.get(doc_id, []) if m.get("type") == category]
+            found_here = [m for m in mentions.get(doc_id, []) if m.type == category]
             items = [i for i in (key.get(GOLD_SECTIONS[category]) or []) if isinstance(i, dict)]
-            score, found = score_category(category, rows, items, text, pairs)
+            score, found = score_category(category, found_here, items, text, pairs)
             report.categories[category].add(score)
             report.documents[doc_id][category] = score
             if found["missed"] or found["spurious"]:
