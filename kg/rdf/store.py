@@ -67,11 +67,10 @@ def write_graphs(graphs: CorpusGraphs | DatasetGraphs, out_dir: Path | str, with
     in_shared = set().union(*graphs.shared.values())
     in_union: set[ox.Triple] = set()  # shared triples already written to graph.ttl
     count = 0
-    batch: list[ox.Quad] = []
     with contextlib.ExitStack() as stack:
         trig = stack.enter_context(stack.enter_context(atomic_path(out_dir / "graph.trig")).open("wb"))
         ttl = stack.enter_context(stack.enter_context(atomic_path(out_dir / "graph.ttl")).open("wb"))
-        store = ox.Store(str(stack.enter_context(atomic_dir(out_dir / "store")))) if with_store else None
+        store = _StoreLoader(stack.enter_context(atomic_dir(out_dir / "store"))) if with_store else None
         trig.write(_PREFIX_HEADER)
         ttl.write(_PREFIX_HEADER)
         for name, triples in graphs:
@@ -85,16 +84,9 @@ def write_graphs(graphs: CorpusGraphs | DatasetGraphs, out_dir: Path | str, with
             ttl.write(_without_prefixes(ox.serialize(union, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)))
             count += len(union)
             if store is not None:
-                batch += quads
-                if len(batch) >= STORE_BATCH:
-                    store.bulk_extend(batch)
-                    batch = []
+                store.add(quads)
         if store is not None:
-            store.bulk_extend(batch)
-            store.optimize()
-            store.flush()
-            del store
-            gc.collect()  # release RocksDB's lock before the directory is renamed
+            store.close()
     return count
 
 
@@ -120,13 +112,31 @@ def write_store(dataset: Dataset | Iterable[ox.Quad], store_dir: Path | str) -> 
     quads = _quads(dataset)
     store_dir = Path(store_dir)
     with atomic_dir(store_dir) as tmp:
-        store = ox.Store(str(tmp))
-        store.bulk_extend(quads)
-        store.optimize()
-        store.flush()
-        del store
-        gc.collect()  # release RocksDB's lock before the directory is renamed
+        store = _StoreLoader(tmp)
+        store.add(quads)
+        store.close()
     return store_dir
+
+
+class _StoreLoader:
+    """Quads bulk-loaded into a new store STORE_BATCH at a time; ``close`` before the folder moves."""
+
+    def __init__(self, directory: Path):
+        self._store: Optional[ox.Store] = ox.Store(str(directory))
+        self._batch: list[ox.Quad] = []
+
+    def add(self, quads: list[ox.Quad]) -> None:
+        self._batch += quads
+        if len(self._batch) >= STORE_BATCH:
+            self._store.bulk_extend(self._batch)
+            self._batch = []
+
+    def close(self) -> None:
+        self._store.bulk_extend(self._batch)
+        self._store.optimize()
+        self._store.flush()
+        self._store, self._batch = None, []
+        gc.collect()  # release RocksDB's lock before the directory is renamed
 
 
 @dataclass(frozen=True)
