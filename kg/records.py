@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any, Literal, Optional
+from typing import Any, Literal, Optional, get_args
 
 from kg.script import matching_form
 
@@ -21,6 +21,21 @@ DocStatus = Literal["complete", "outline-only", "truncated"]
 MentionType = Literal["program", "organization", "cited_document", "place", "person", "target"]
 TargetKind = Literal["target", "baseline", "achieved"]
 Comparator = Literal["=", ">=", ">", "<=", "<"]
+SegmentKind = Literal["body", "outline", "cover"]
+# the heading kinds of ontology/lexicon/headings.yaml, and the text before the first heading
+SectionKind = Literal["part", "subsection", "measure", "paragraph", "column", "project", "table", "preamble"]
+
+
+def check_choice(record: object, name: str, allowed: Any, optional: bool = False) -> None:
+    """Raise ValueError naming the field if ``record.<name>`` is not one of the Literal ``allowed``:
+    a misspelt level or mention type fails where the record is made, not in a later stage."""
+    value = getattr(record, name)
+    if optional and value is None:
+        return
+    choices = get_args(allowed)
+    if value not in choices:
+        raise ValueError(f"{type(record).__name__}.{name} must be one of {', '.join(map(repr, choices))}, "
+                         f"not {value!r}")
 
 
 @dataclass
@@ -30,7 +45,7 @@ class DocumentMeta:
     doc_id: str
     title: Optional[str] = None
     issuer: Optional[str] = None
-    level: str = "unknown"
+    level: Level = "unknown"
     region: Optional[str] = None
     year: Optional[int] = None
     period_start: Optional[int] = None
@@ -41,11 +56,15 @@ class DocumentMeta:
     parent: Optional[str] = None  # doc_id of the compilation this document is part of
     measures: int = 0
     sha256: Optional[str] = None  # of the source file (shared by the parts of a compilation)
-    status: str = "complete"  # complete | outline-only | truncated
+    status: DocStatus = "complete"
     source: Optional[str] = None  # source file name inside the corpus folder
     source_format: Optional[str] = None  # txt | docx | pdf | html
     encoding: Optional[str] = None  # detected encoding of a .txt / .html source
     script: Optional[str] = None  # simplified | traditional (None: not yet detected)
+
+    def __post_init__(self) -> None:
+        check_choice(self, "level", Level)
+        check_choice(self, "status", DocStatus)
 
 
 DOCUMENT_COLUMNS = [f.name for f in fields(DocumentMeta)]
@@ -55,9 +74,12 @@ DOCUMENT_COLUMNS = [f.name for f in fields(DocumentMeta)]
 class Segment:
     """A stretch of a document's cleaned text with a role (compilations mix outline and body)."""
 
-    kind: Literal["body", "outline", "cover"]
+    kind: SegmentKind
     start: int
     end: int
+
+    def __post_init__(self) -> None:
+        check_choice(self, "kind", SegmentKind)
 
 
 @dataclass
@@ -112,7 +134,7 @@ class Section:
 
     doc_id: str
     label: str
-    kind: str  # part | subsection | measure | paragraph | column | project | table | preamble
+    kind: SectionKind
     number: Optional[str]  # the number as printed: 三, 三 in （三）, 2, 14 ...
     title: str  # heading text without its number
     start: int
@@ -123,13 +145,16 @@ class Section:
     is_measure: bool = False  # a numbered measure (counted in documents.csv `measures`)
     outline_only: bool = False  # known only from a compilation's outline
 
+    def __post_init__(self) -> None:
+        check_choice(self, "kind", SectionKind)
+
 
 @dataclass
 class Mention:
     """One extracted mention, with its evidence position."""
 
     doc_id: str
-    type: str  # program | organization | cited_document | place | person | target
+    type: MentionType
     text: str  # exactly text[start:end] of the cleaned document text
     start: int
     end: int
@@ -145,12 +170,17 @@ class Mention:
     indicator: Optional[str] = None
     value: Optional[str] = None  # as printed, "96", "81.85", "3-5"
     unit: Optional[str] = None
-    comparator: Optional[str] = None
+    comparator: Optional[Comparator] = None
     year: Optional[int] = None
-    kind: Optional[str] = None  # target | baseline | achieved
+    kind: Optional[TargetKind] = None
     # the span in the document's matching form (simplified) where it differs from `text`; names
     # are made from it. Not written out: `canonical` carries what it decided.
     match_text: Optional[str] = None
+
+    def __post_init__(self) -> None:
+        check_choice(self, "type", MentionType)
+        check_choice(self, "comparator", Comparator, optional=True)
+        check_choice(self, "kind", TargetKind, optional=True)
 
     @property
     def matching(self) -> str:

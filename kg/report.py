@@ -12,6 +12,8 @@ from typing import Optional
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from kg.analysis.align import align, reuse_summary
+from kg.analysis.continuity import continuity
 from kg.fileio import write_csv, write_text
 from kg.records import Alignment, Corpus, Section
 from kg.text import clip, one_line
@@ -112,8 +114,6 @@ def alignment_rows(corpus: Corpus, alignments: list[Alignment]) -> list[dict]:
 def write_alignment_report(corpus: Corpus, out_dir: Path | str, lower: Optional[str] = None,
                            upper: Optional[str] = None, alignments: Optional[list[Alignment]] = None) -> list[Path]:
     """alignment.md / .html / .csv and reuse.csv for the corpus's (or the given) alignments."""
-    from kg.analysis.align import align, reuse_summary
-
     if alignments is None:
         alignments = corpus.alignments if corpus.alignments and not upper else align(corpus, lower=lower, upper=upper)
     alignments = [a for a in alignments if (lower is None or a.lower_doc == lower)
@@ -123,22 +123,22 @@ def write_alignment_report(corpus: Corpus, out_dir: Path | str, lower: Optional[
     summary: list[tuple[str, str]] = []
     reuse_rows = []
     for doc_id, info in reuse.items():
-        coverage = ", ".join(f"{titles.get(u, u)} {v:.0%}" for u, v in info["coverage"].items())
+        coverage = ", ".join(f"{titles.get(u, u)} {v:.0%}" for u, v in info.coverage.items())
         summary += [
-            (f"{titles.get(doc_id, doc_id)}: measures", str(len(info["measures"]))),
-            ("verbatim reuse (share of measure text)", f"{info['reuse']:.1%}"),
-            ("local only", f"{info['local_share']:.0%}"),
-            ("measures with a direct link", f"{info['direct_share']:.0%}"),
+            (f"{titles.get(doc_id, doc_id)}: measures", str(len(info.measures))),
+            ("verbatim reuse (share of measure text)", f"{info.reuse:.1%}"),
+            ("local only", f"{info.local_share:.0%}"),
+            ("measures with a direct link", f"{info.direct_share:.0%}"),
             ("coverage of upper documents", coverage or "-"),
-            ("top shared programs", ", ".join(f"{p} ({n})" for p, n in info["top_programs"][:6]) or "-"),
+            ("top shared programs", ", ".join(f"{p} ({n})" for p, n in info.top_programs[:6]) or "-"),
         ]
-        for m in info["measures"]:
-            ref = m["refinements"]
+        for m in info.measures:
+            ref = m.refinements
             reuse_rows.append({
-                "lower_doc": doc_id, "measure": m["measure"], "title": m["title"], "reuse": m["reuse"],
-                "local_only": m["local_only"], "copied": " / ".join(c["text"] for c in m["copied"]),
-                "own_numbers": "; ".join(ref["numbers"]), "local_programs": "; ".join(ref["programs"]),
-                "deadlines": "; ".join(ref["deadlines"]), "responsible_units": "; ".join(ref["units"]),
+                "lower_doc": doc_id, "measure": m.measure, "title": m.title, "reuse": m.reuse,
+                "local_only": m.local_only, "copied": " / ".join(c.text for c in m.copied),
+                "own_numbers": "; ".join(ref.numbers), "local_programs": "; ".join(ref.programs),
+                "deadlines": "; ".join(ref.deadlines), "responsible_units": "; ".join(ref.units),
             })
     rows = alignment_rows(corpus, alignments)
     tables = [
@@ -156,32 +156,31 @@ def write_alignment_report(corpus: Corpus, out_dir: Path | str, lower: Optional[
 
 def write_continuity_report(corpus: Corpus, out_dir: Path | str, program: Optional[str] = None) -> list[Path]:
     """continuity.md / .html, continuity_programs.csv, continuity_indicators.csv, continuity_changes.csv."""
-    from kg.analysis.continuity import continuity
-
     result = continuity(corpus, program)
     program_rows = []
-    for t in result["programs"]:
-        common = {"program": t["label"], "documents": len(t["documents"]), "years": ", ".join(map(str, t["years"])),
-                  "levels": ", ".join(t["levels"]), "first_seen": t["first_seen"], "last_seen": t["last_seen"],
-                  "gaps": ", ".join(map(str, t["gaps"]))}
+    for t in result.programs:
+        common = {"program": t.label, "documents": len(t.documents), "years": ", ".join(map(str, t.years)),
+                  "levels": ", ".join(t.levels), "first_seen": t.first_seen, "last_seen": t.last_seen,
+                  "gaps": ", ".join(map(str, t.gaps))}
         firsts = {}
-        for o in t["occurrences"]:
-            firsts.setdefault(o["doc_id"], o)  # one quote per document keeps the table readable
+        for o in t.occurrences:
+            firsts.setdefault(o.doc_id, o)  # one quote per document keeps the table readable
         for o in firsts.values():
-            program_rows.append({**common, "doc_id": o["doc_id"], "year": o["year"], "measure": o["measure"],
-                                 "quote": o["quote"]})
-    indicator_rows = [{"indicator": t["indicator"], **{k: p.get(k) for k in INDICATOR_COLUMNS if k != "indicator"},
-                       "year": p["year"] or p["doc_year"]}
-                      for t in result["indicators"] for p in t["points"]]
-    change_rows = [{**c, "new": "; ".join(c["new"]), "continued": "; ".join(c["continued"]),
-                    "dropped": "; ".join(c["dropped"])} for c in result["changes"]]
-    followed = [t for t in result["programs"] if len(t["documents"]) > 1]
+            program_rows.append({**common, "doc_id": o.doc_id, "year": o.year, "measure": o.measure,
+                                 "quote": o.quote})
+    # the trajectory's concept name, then the point's own columns; a point's year falls back to its document's
+    indicator_rows = [{"indicator": t.indicator, **{k: getattr(p, k) for k in INDICATOR_COLUMNS if k != "indicator"},
+                       "year": p.year or p.doc_year}
+                      for t in result.indicators for p in t.points]
+    change_rows = [{**c.as_dict(), "new": "; ".join(c.new), "continued": "; ".join(c.continued),
+                    "dropped": "; ".join(c.dropped)} for c in result.changes]
+    followed = [t for t in result.programs if len(t.documents) > 1]
     summary = [
-        ("programs", str(len(result["programs"]))),
+        ("programs", str(len(result.programs))),
         ("in more than one document", str(len(followed))),
-        ("most widespread", ", ".join(f"{t['label']} ({len(t['documents'])})" for t in followed[:6]) or "-"),
+        ("most widespread", ", ".join(f"{t.label} ({len(t.documents)})" for t in followed[:6]) or "-"),
         ("indicators followed across documents",
-         str(sum(1 for t in result["indicators"] if len(t["documents"]) > 1))),
+         str(sum(1 for t in result.indicators if len(t.documents) > 1))),
     ]
     tables = [
         {"title": "Programs across documents and years", "columns": PROGRAM_COLUMNS, "rows": program_rows},

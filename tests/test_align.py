@@ -96,14 +96,14 @@ def test_unrelated_measure_is_local_only(corpus):
 
 def test_reuse_summary_is_directional_containment(corpus, huiji_alignments):
     summary = reuse_summary(corpus, huiji_alignments)[HUIJI]
-    assert 0 < summary["reuse"] < 0.5
-    assert set(summary["coverage"]) == {PLAN, Y2016, CENTRE}
-    assert all(0 < v <= 1 for v in summary["coverage"].values())
+    assert 0 < summary.reuse < 0.5
+    assert set(summary.coverage) == {PLAN, Y2016, CENTRE}
+    assert all(0 < v <= 1 for v in summary.coverage.values())
     text = corpus.document(HUIJI).text
-    copied = [c for m in summary["measures"] for c in m["copied"]]
-    assert copied and all(text[c["lower_start"]:c["lower_end"]] == c["text"] for c in copied)
-    measure_16 = next(m for m in summary["measures"] if m["measure"] == "16")
-    assert "90%" in measure_16["refinements"]["numbers"]  # Huiji's own coverage target
+    copied = [c for m in summary.measures for c in m.copied]
+    assert copied and all(text[c.lower_start:c.lower_end] == c.text for c in copied)
+    measure_16 = next(m for m in summary.measures if m.measure == "16")
+    assert "90%" in measure_16.refinements.numbers  # Huiji's own coverage target
 
 
 def test_quality_against_the_alignment_key(gold_dir, huiji_alignments):

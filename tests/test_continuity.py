@@ -17,29 +17,29 @@ def corpus(structured_corpus):
 
 def test_new_quality_junior_high_continues_from_city_plan_to_huiji(corpus):
     result = continuity(corpus, program="新优质初中")
-    [timeline] = result["programs"]
-    assert timeline["documents"][:2] == [PLAN, HUIJI]  # ordered by year: 2021 plan, then 2023
-    assert timeline["first_seen"] == 2021 and timeline["last_seen"] == 2023
-    assert {"city", "district"} <= set(timeline["levels"])
-    for occurrence in timeline["occurrences"]:
-        text = corpus.document(occurrence["doc_id"]).text
-        assert text[occurrence["start"]:occurrence["end"]] in timeline["labels"]
-        assert text[occurrence["start"]:occurrence["end"]] in occurrence["quote"]
-    plan_measures = {o["measure"] for o in timeline["occurrences"] if o["doc_id"] == PLAN}
+    [timeline] = result.programs
+    assert timeline.documents[:2] == [PLAN, HUIJI]  # ordered by year: 2021 plan, then 2023
+    assert timeline.first_seen == 2021 and timeline.last_seen == 2023
+    assert {"city", "district"} <= set(timeline.levels)
+    for occurrence in timeline.occurrences:
+        text = corpus.document(occurrence.doc_id).text
+        assert text[occurrence.start:occurrence.end] in timeline.labels
+        assert text[occurrence.start:occurrence.end] in occurrence.quote
+    plan_measures = {o.measure for o in timeline.occurrences if o.doc_id == PLAN}
     assert {"三(三)2", "专栏2"} <= plan_measures
 
 
 def test_unknown_program_has_no_occurrences(corpus):
-    [timeline] = continuity(corpus, program="不存在的计划名称")["programs"]
-    assert timeline["documents"] == [] and timeline["first_seen"] is None
+    [timeline] = continuity(corpus, program="不存在的计划名称").programs
+    assert timeline.documents == [] and timeline.first_seen is None
 
 
 def test_changes_between_successive_documents_of_one_level(corpus):
-    changes = continuity(corpus)["changes"]
+    changes = continuity(corpus).changes
     assert changes
     for change in changes:
-        assert change["from_year"] < change["to_year"]
-        assert not set(change["new"]) & set(change["continued"])
+        assert change.from_year < change.to_year
+        assert not set(change.new) & set(change.continued)
 
 
 def test_indicator_names_link_conservatively():
@@ -59,11 +59,11 @@ def test_indicator_trajectory_from_target_mentions(corpus):
         mentions.append(Mention(doc_id, "target", name, start, start + len(name), indicator=name,
                                 value=value, unit="%", kind="target", year=year))
     with_targets = Corpus(documents=corpus.documents, sections=corpus.sections, mentions=mentions)
-    [trajectory] = continuity(with_targets)["indicators"]
-    assert trajectory["indicator"] == "普惠性幼儿园覆盖率"
-    assert trajectory["names"] == ["学前教育普惠率", "普惠性幼儿园覆盖率"]
-    assert trajectory["documents"] == [HUIJI, PLAN]  # by the year each value is for
-    assert [p["value"] for p in trajectory["points"]] == ["90", "85"]
+    [trajectory] = continuity(with_targets).indicators
+    assert trajectory.indicator == "普惠性幼儿园覆盖率"
+    assert trajectory.names == ["学前教育普惠率", "普惠性幼儿园覆盖率"]
+    assert trajectory.documents == [HUIJI, PLAN]  # by the year each value is for
+    assert [p.value for p in trajectory.points] == ["90", "85"]
 
 
 def test_indicator_trajectories_follow_the_linked_concept(corpus):
@@ -78,6 +78,6 @@ def test_indicator_trajectories_follow_the_linked_concept(corpus):
     mentions = [target("普惠性幼儿园覆盖率", "甲", "85"), target("普惠性幼儿园覆盖率", "乙", "86"),
                 target("完全不同的指标", "甲", "87")]
     with_targets = Corpus(documents=corpus.documents, sections=corpus.sections, mentions=mentions)
-    trajectories = {t["indicator"]: t for t in continuity(with_targets)["indicators"]}
+    trajectories = {t.indicator: t for t in continuity(with_targets).indicators}
     assert set(trajectories) == {"甲", "乙"}
-    assert [p["value"] for p in trajectories["甲"]["points"]] == ["85", "87"]
+    assert [p.value for p in trajectories["甲"].points] == ["85", "87"]

@@ -13,6 +13,7 @@ from typing import Iterable, Optional
 from kg.analysis.align.names import QUOTED_NAME, attach_names, normalise_name
 from kg.analysis.align.units import alignable_units, measure_units, plain_text
 from kg.analysis.align.verbatim import seed_index, verbatim_spans
+from kg.analysis.results import CopiedSpan, DocumentReuse, MeasureReuse, Refinements
 from kg.records import Alignment, Corpus, Mention
 from kg.resources import AlignmentSettings, alignment_settings
 
@@ -27,7 +28,7 @@ def _union_length(spans: Iterable[tuple[int, int]]) -> int:
 
 
 def refinements(text: str, offset: int, copied: list[tuple[int, int]], mentions: list[Mention],
-                upper_names: set[str], settings: AlignmentSettings, upper_plain: str = "") -> dict[str, list[str]]:
+                upper_names: set[str], settings: AlignmentSettings, upper_plain: str = "") -> Refinements:
     """What a lower measure adds of its own: numbers, local programs (named nowhere upstream),
     deadlines and responsible units, outside the stretches it copied."""
     ref = settings.refinement
@@ -52,12 +53,12 @@ def refinements(text: str, offset: int, copied: list[tuple[int, int]], mentions:
     if not any(m.type == "program" for m in mentions):
         programs = [m.group(1) for m in QUOTED_NAME.finditer(text) if local(m.group(1))]
     dedupe = lambda items: list(dict.fromkeys(items))  # noqa: E731 - keep first-seen order
-    return {"numbers": dedupe(numbers), "programs": dedupe(programs), "deadlines": dedupe(deadlines),
-            "units": dedupe(units)}
+    return Refinements(numbers=dedupe(numbers), programs=dedupe(programs), deadlines=dedupe(deadlines),
+                       units=dedupe(units))
 
 
 def reuse_summary(corpus: Corpus, alignments: Optional[list[Alignment]] = None,
-                  settings: Optional[AlignmentSettings] = None) -> dict[str, dict]:
+                  settings: Optional[AlignmentSettings] = None) -> dict[str, DocumentReuse]:
     """Per lower document: verbatim reuse (share of its measure text copied from any of its upper
     documents; containment, not Jaccard), what each measure adds, coverage of each upper document
     (share of its alignable passages some measure takes up), local-only share, top shared programs."""
@@ -67,7 +68,7 @@ def reuse_summary(corpus: Corpus, alignments: Optional[list[Alignment]] = None,
     by_lower: dict[str, list[Alignment]] = defaultdict(list)
     for alignment in alignments:
         by_lower[alignment.lower_doc].append(alignment)
-    summary = {}
+    summary: dict[str, DocumentReuse] = {}
     for doc_id, rows in by_lower.items():
         document = corpus.document(doc_id)
         uppers = sorted({a.upper_doc for a in rows if a.upper_doc})
@@ -93,24 +94,24 @@ def reuse_summary(corpus: Corpus, alignments: Optional[list[Alignment]] = None,
             copied_total, length_total = copied_total + copied_len, length_total + length
             inside = [m for m in doc_mentions if unit.contains(m.start)]
             mine = [a for a in rows if a.lower_measure == unit.label]
-            measures.append({
-                "measure": unit.label, "title": unit.title, "reuse": round(copied_len / max(1, length), 4),
-                "copied": [{"lower_start": s, "lower_end": e, "upper_doc": u, "upper_start": us, "upper_end": ue,
-                            "text": document.text[s:e]} for s, e, u, us, ue in spans],
-                "local_only": any(a.local_only for a in mine),
-                "refinements": refinements(unit.text, unit.pieces[0][0], copied, inside, upper_names,
-                                           settings, upper_plain),
-            })
+            measures.append(MeasureReuse(
+                measure=unit.label, title=unit.title, reuse=round(copied_len / max(1, length), 4),
+                copied=[CopiedSpan(lower_start=s, lower_end=e, upper_doc=u, upper_start=us, upper_end=ue,
+                                   text=document.text[s:e]) for s, e, u, us, ue in spans],
+                local_only=any(a.local_only for a in mine),
+                refinements=refinements(unit.text, unit.pieces[0][0], copied, inside, upper_names,
+                                        settings, upper_plain),
+            ))
         taken = {(a.upper_doc, a.upper_measure) for a in rows if not a.local_only}
         coverage = {u: round(sum((u, x.label) in taken for x in units) / max(1, len(units)), 4)
                     for u, units in upper_units.items()}
         programs = Counter(p for a in rows for p in a.shared_programs)
-        summary[doc_id] = {
-            "measures": measures,
-            "reuse": round(copied_total / max(1, length_total), 4),
-            "coverage": coverage,
-            "local_share": round(sum(m["local_only"] for m in measures) / max(1, len(measures)), 4),
-            "direct_share": round(len({a.lower_measure for a in rows if a.strength == "direct"}) / max(1, len(measures)), 4),
-            "top_programs": programs.most_common(10),
-        }
+        summary[doc_id] = DocumentReuse(
+            measures=measures,
+            reuse=round(copied_total / max(1, length_total), 4),
+            coverage=coverage,
+            local_share=round(sum(m.local_only for m in measures) / max(1, len(measures)), 4),
+            direct_share=round(len({a.lower_measure for a in rows if a.strength == "direct"}) / max(1, len(measures)), 4),
+            top_programs=programs.most_common(10),
+        )
     return summary
