@@ -212,6 +212,17 @@ class Concept:
     curated: bool = False  # from ontology/programs.skos.ttl rather than discovered
 
 
+@dataclass(frozen=True)
+class EvidenceSpan:
+    """A stretch of the lower text copied verbatim from the upper one: offsets into each text."""
+
+    lower_start: int
+    lower_end: int
+    upper_start: int
+    upper_end: int
+    text: str
+
+
 @dataclass
 class Alignment:
     """A lower-level measure taking up an upper-level passage (or being local only)."""
@@ -227,8 +238,12 @@ class Alignment:
     shared_targets: list[str] = field(default_factory=list)
     reuse_ratio: float = 0.0  # share of the lower text copied verbatim from the upper text
     method: Optional[str] = None
-    evidence: list[dict[str, Any]] = field(default_factory=list)  # verbatim spans
+    evidence: list[EvidenceSpan] = field(default_factory=list)  # verbatim spans
     local_only: bool = False
+
+    def __post_init__(self):
+        # alignments.jsonl holds the spans as objects
+        self.evidence = [EvidenceSpan(**span) if isinstance(span, dict) else span for span in self.evidence]
 
     def to_json(self) -> dict[str, Any]:
         if self.local_only:

@@ -97,7 +97,7 @@ def alignment_rows(corpus: Corpus, alignments: list[Alignment]) -> list[dict]:
         lower = sections.get((a.lower_doc, a.lower_measure))
         upper = sections.get((a.upper_doc, a.upper_measure)) if a.upper_doc else None
         if a.evidence:
-            lower_quote = upper_quote = max(a.evidence, key=lambda e: len(e["text"]))["text"]
+            lower_quote = upper_quote = max(a.evidence, key=lambda e: len(e.text)).text
         else:
             lower_quote, upper_quote = _snippet(corpus, lower), _snippet(corpus, upper)
         rows.append({

@@ -76,10 +76,10 @@ def test_verbatim_evidence_points_at_equal_text_in_both_documents(corpus, huiji_
     for alignment in with_reuse:
         lower, upper = corpus.document(alignment.lower_doc).text, corpus.document(alignment.upper_doc).text
         for span in alignment.evidence:
-            assert lower[span["lower_start"]:span["lower_end"]] == span["text"]
-            assert upper[span["upper_start"]:span["upper_end"]] == span["text"]
+            assert lower[span.lower_start:span.lower_end] == span.text
+            assert upper[span.upper_start:span.upper_end] == span.text
     # measure 8 copies the title of the opinion on school-family-society co-education from the centre's item 19
-    quoted = [e["text"] for a in with_reuse if a.lower_measure == "8" for e in a.evidence]
+    quoted = [e.text for a in with_reuse if a.lower_measure == "8" for e in a.evidence]
     assert any("关于健全学校家庭社会协同育人机制的意见" in text for text in quoted)
 
 

@@ -28,12 +28,12 @@ from kg.rdf.namespace import (
     graph_iri, mention_iri, org_iri, person_iri, place_iri, section_iri, target_iri, work_iri, year_iri,
 )
 from kg import places
-from kg.records import Alignment, Concept, Corpus, Document, Mention, Section
+from kg.records import Alignment, Concept, Corpus, Document, EvidenceSpan, Mention, Section
 
 # OWL-Time 2017 term missing from rdflib's closed TIME namespace
 IN_XSD_GYEAR = URIRef(f"{TIME}inXSDGYear")
 CONTEXT_CHARS = 16  # characters of oa:prefix / oa:suffix around a quote
-TITLE_BRACKETS = "《》〈〉<>"
+TITLE_BRACKETS = "《》〈〉<>"  # the marks around a cited title: punctuation, not vocabulary
 
 Quad = tuple  # (subject, predicate, object, graph)
 
@@ -122,7 +122,7 @@ def _gyear(year: int) -> Literal:
 def _decimal(value) -> Literal | None:
     """``xsd:decimal`` of a printed number ("81.85", "1,200"); None for ranges like "3-5"."""
     try:
-        number = Decimal(str(value).replace(",", "").replace("，", "").strip())
+        number = Decimal(str(value).replace(",", "").replace("，", "").strip())  # thousands separators
     except (InvalidOperation, ValueError):
         return None
     if not number.is_finite():
@@ -413,7 +413,7 @@ class _ConceptIndex:
 
 
 def _scheme_triples(concepts: _ConceptIndex) -> Iterator[tuple]:
-    for scheme, label in ((KG.programScheme, "政策项目"), (KG.indicatorScheme, "指标")):
+    for scheme, label in ((KG.programScheme, "政策项目"), (KG.indicatorScheme, "指标")):  # = rdfs:label@zh in kg.ttl
         yield scheme, RDF.type, SKOS.ConceptScheme
         yield scheme, SKOS.prefLabel, _zh(label)
     for iri, concept in concepts.concepts.items():
@@ -470,20 +470,19 @@ def _alignment_triples(alignments: list[Alignment], concepts: _ConceptIndex, cit
             yield from _evidence_span(iri, number, span, lower, upper)
 
 
-def _evidence_span(alignment: URIRef, number: int, span: dict, lower: URIRef, upper: URIRef) -> Iterator[tuple]:
+def _evidence_span(alignment: URIRef, number: int, span: EvidenceSpan, lower: URIRef, upper: URIRef
+                   ) -> Iterator[tuple]:
     iri = URIRef(f"{alignment}/evidence/{number}")
     yield alignment, KG.evidence, iri
     yield lower, PROV.qualifiedQuotation, iri
     yield iri, RDF.type, KG.EvidenceSpan
     yield iri, RDF.type, PROV.Quotation
     yield iri, PROV.entity, upper
-    text = span.get("text") or span.get("quote")
-    if text:
-        yield iri, KG.quote, Literal(text)
-    for key, prop in (("lower_start", KG.lowerStart), ("lower_end", KG.lowerEnd),
-                      ("upper_start", KG.upperStart), ("upper_end", KG.upperEnd)):
-        if isinstance(span.get(key), int):
-            yield iri, prop, _int(span[key])
+    if span.text:
+        yield iri, KG.quote, Literal(span.text)
+    for value, prop in ((span.lower_start, KG.lowerStart), (span.lower_end, KG.lowerEnd),
+                        (span.upper_start, KG.upperStart), (span.upper_end, KG.upperEnd)):
+        yield iri, prop, _int(value)
 
 
 # ------------------------------------------------------------------ serialisation

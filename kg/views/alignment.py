@@ -1,11 +1,10 @@
 """The alignment page: lower measures and the upper measures they take up, one column per document."""
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from typing import Any
 
-from kg.records import Alignment, Corpus
+from kg.records import Alignment, Corpus, EvidenceSpan
 from kg.text import one_line
 from kg.views.canvas import LEVEL_COLOURS, LEVEL_ORDER, ROW, column_order, measure_node_id, new_network
 from kg.views.evidence import LIST_SEPARATOR, QUOTE_CHARS, QUOTES_PER_TIP, Evidence, evidence_block, short
@@ -134,7 +133,7 @@ def alignment_tip(ev: Evidence, a: Alignment) -> str:
         lines.append("shared programs: " + LIST_SEPARATOR.join(a.shared_programs))
     if a.shared_targets:
         lines.append("shared targets: " + LIST_SEPARATOR.join(a.shared_targets))
-    quotes = [q for q in (evidence_quote(ev, item) for item in a.evidence) if q]
+    quotes = [evidence_quote(span) for span in a.evidence]
     if not quotes:  # no verbatim span: quote both passages so the link can be judged
         quotes = [f"“{text}”\n— {ev.citation(doc, measure)}" for doc, measure in
                   ((a.lower_doc, a.lower_measure), (a.upper_doc, a.upper_measure))
@@ -142,14 +141,6 @@ def alignment_tip(ev: Evidence, a: Alignment) -> str:
     return "\n".join(lines) + ("\n\n" + evidence_block(quotes) if quotes else "")
 
 
-def evidence_quote(ev: Evidence, item: dict[str, Any]) -> str:
-    """One alignment evidence span as quote + citation, whatever keys the aligner used."""
-    text = item.get("quote") or item.get("text") or item.get("lower_quote") or item.get("upper_quote")
-    doc_id = item.get("doc") or item.get("doc_id")
-    measure = item.get("measure")
-    if not text and doc_id in ev.documents and "start" in item and "end" in item:
-        text = ev.documents[doc_id].text[item["start"]:item["end"]]
-    if not text:
-        return json.dumps(item, ensure_ascii=False)[:QUOTE_CHARS * 2]
-    quote = f"“{short(one_line(str(text)), QUOTE_CHARS)}”"
-    return quote + (f"\n— {ev.citation(doc_id, measure)}" if doc_id else "")
+def evidence_quote(span: EvidenceSpan) -> str:
+    """One verbatim span as a quote (the tooltip names both measures above it)."""
+    return f"“{short(one_line(span.text), QUOTE_CHARS)}”"

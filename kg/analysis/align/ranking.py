@@ -102,7 +102,7 @@ def _align_measure(measure: Unit, index: NgramIndex, factors: dict[str, float], 
         upper = index.units[position]
         programs, targets = shared[position]
         evidence = evidence_spans(measure, upper, settings)
-        reuse = sum(e["lower_end"] - e["lower_start"] for e in evidence) / max(1, len(measure.text))
+        reuse = sum(e.lower_end - e.lower_start for e in evidence) / max(1, len(measure.text))
         named = min(scoring.max_named_bonus,
                     sum(weights.program / math.sqrt(spread[name]) for name in programs)
                     + weights.target * len(targets))

@@ -7,6 +7,7 @@ from collections import defaultdict
 from typing import Optional
 
 from kg.analysis.align.units import Unit
+from kg.records import EvidenceSpan
 from kg.resources import AlignmentSettings
 
 _NON_SPACE = re.compile(r"\S+")
@@ -71,7 +72,7 @@ def _piecewise(unit: Unit, start: int, end: int) -> list[tuple[int, int, int]]:
     return parts
 
 
-def evidence_spans(lower: Unit, upper: Unit, settings: AlignmentSettings) -> list[dict]:
+def evidence_spans(lower: Unit, upper: Unit, settings: AlignmentSettings) -> list[EvidenceSpan]:
     """Verbatim shared stretches as evidence records with offsets into each document's text."""
     reuse = settings.reuse
     evidence = []
@@ -86,6 +87,6 @@ def evidence_spans(lower: Unit, upper: Unit, settings: AlignmentSettings) -> lis
                 shift = ui - offset
                 text = upper.printed[ui:ui + upper_end - upper_start]
                 if len(text) >= reuse.min_chars:
-                    evidence.append({"lower_start": lower_start + shift, "lower_end": lower_start + shift + len(text),
-                                     "upper_start": upper_start, "upper_end": upper_end, "text": text})
+                    evidence.append(EvidenceSpan(lower_start + shift, lower_start + shift + len(text),
+                                                 upper_start, upper_end, text))
     return evidence
