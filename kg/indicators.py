@@ -22,13 +22,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Iterable, Optional
 
-import yaml
-
 from kg.errors import InputError
 from kg.records import Concept, Mention
-from kg.text import normalise_name
+from kg.text import COLONS, LIST_SEPARATORS, PARENTHESES, normalise_name
 
-from kg.resources import ONTOLOGY_DIR, alignment_settings
+from kg.resources import ONTOLOGY_DIR, alignment_settings, read_yaml
 INDICATOR_ALIASES = ONTOLOGY_DIR / "indicators.yaml"
 INDICATOR_SCOPES = ONTOLOGY_DIR / "lexicon" / "indicator_scopes.yaml"
 SCHEME = "indicators"
@@ -37,7 +35,8 @@ Scopes = tuple[tuple[tuple[str, ...], ...], ...]  # dimension -> scope -> wordin
 
 
 def normalise_indicator(name: str) -> str:
-    return normalise_name(name, "“”\"（）()、，,：:")
+    # double quotes, brackets, list marks and colons are how a text prints a name, not part of it
+    return normalise_name(name, "“”\"" + PARENTHESES + LIST_SEPARATORS + COLONS)
 
 
 def display_form(name: str) -> str:
@@ -64,21 +63,12 @@ def indicator_similarity() -> float:
     return float(alignment_settings().continuity.indicator_similarity)
 
 
-def _read_yaml(path: Path, what: str):
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(path, f"{what} is missing") from None
-    except yaml.YAMLError as err:
-        raise InputError(path, f"not valid YAML ({err.__class__.__name__})") from None
-
-
 def load_indicator_entries(path: Optional[Path | str] = None) -> dict[str, list[str]]:
     """Curated indicator name -> its aliases, from the optional alias file."""
     path = Path(path or INDICATOR_ALIASES)
     if not path.exists():
         return {}
-    data = _read_yaml(path, "indicator alias file") or {}
+    data = read_yaml(path) or {}
     entries = data.get("indicators", data) if isinstance(data, dict) else data
     if isinstance(entries, dict):  # canonical: [aliases]
         entries = [{"name": k, "aliases": v or []} for k, v in entries.items()]
@@ -109,7 +99,7 @@ def load_indicator_aliases(path: Optional[Path | str] = None) -> dict[str, str]:
 @functools.lru_cache(maxsize=4)
 def load_scopes(path: Optional[Path | str] = None) -> Scopes:
     path = Path(path or INDICATOR_SCOPES)
-    data = _read_yaml(path, "indicator scope file")
+    data = read_yaml(path)
     if not isinstance(data, dict) or not isinstance(data.get("scopes"), dict):
         raise InputError(path, "expected a mapping 'scopes: {dimension: [[wordings], ...]}'")
     dimensions = []

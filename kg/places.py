@@ -1,7 +1,9 @@
 """Gazetteer of Chinese administrative divisions, from the maintained `cpca` package's adcodes.
 
 An adcode's digits give both the level and the parent: PP0000… province, PPCC00… city
-(prefecture), PPCCDD… county-level (区 district, 县 county, county-level 市).
+(prefecture), PPCCDD… county-level (区 district, 县 county, county-level 市). The words read
+here (grouping rows, name endings, the masks of anonymised places) are in
+``ontology/lexicon/places.yaml``.
 """
 from __future__ import annotations
 
@@ -11,6 +13,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from typing import Optional
+
+from kg.resources import lexicon
 
 MUNICIPALITIES = {"11", "12", "31", "50"}  # 北京 天津 上海 重庆: cities at province level
 
@@ -28,7 +32,7 @@ def level_of(adcode: str, name: str) -> str:
         return "city" if adcode[:2] in MUNICIPALITIES else "province"
     if adcode[4:] == "0" * 8:
         return "city"
-    if name.endswith("区"):
+    if name.endswith(_divisions()["district_ending"]):
         return "district"
     return "county"  # 县, 旗 and county-level 市
 
@@ -41,15 +45,20 @@ def parent_code_of(adcode: str) -> Optional[str]:
     return adcode[:4] + "0" * 8
 
 
+def _divisions() -> dict:
+    return lexicon("places.yaml")["divisions"]
+
+
 @lru_cache(maxsize=1)
 def gazetteer() -> tuple[dict[str, Place], dict[str, list[Place]]]:
     """(adcode -> Place, name -> Places with that name)."""
     by_code: dict[str, Place] = {}
     by_name: dict[str, list[Place]] = {}
     table = resources.files("cpca").joinpath("resources/adcodes.csv").read_text(encoding="utf-8")
+    groupings = set(_divisions()["groupings"])
     for row in csv.DictReader(table.splitlines()):
         code, name = row["adcode"], row["name"].strip()
-        if not name or name in ("市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"):
+        if not name or name in groupings:
             continue
         place = Place(name, code, level_of(code, name), parent_code_of(code))
         by_code[code] = place
@@ -76,16 +85,63 @@ def chain(place: Place) -> list[Place]:
 def short_name(name: str) -> str:
     """郑州市 -> 郑州, 河南省 -> 河南, 惠济区 -> 惠济 (the form plans use in running text);
     a name that would shrink below two characters stays whole (城区)."""
-    stem = re.sub(r"(省|市|自治区|特别行政区|自治州|自治县|地区|盟|区|县|旗)$", "", name)
+    stem = _short_name_ending().sub("", name)
     return stem if len(stem) >= 2 else name
 
 
-ANONYMISED = re.compile(r"^(X{2,}|某)(市|县|区)")
+@lru_cache(maxsize=1)
+def _short_name_ending() -> re.Pattern:
+    endings = sorted(_divisions()["short_name_endings"], key=len, reverse=True)
+    return re.compile(f"(?:{'|'.join(map(re.escape, endings))})$")
 
 
-def is_anonymised(text: str) -> bool:
-    """A place name masked by the publisher: XX市, XX县, 某区."""
-    return bool(ANONYMISED.match(text))
+# ---------------------------------------------------------------- anonymised places
+
+@dataclass(frozen=True)
+class Anonymisation:
+    """``anonymised`` of places.yaml: how publishers mask a place name."""
+
+    markers: tuple[str, ...]  # printed instead of the name: XX, ××, **, 某
+    mask: str  # the marker this tool writes for a place a compilation leaves out
+    levels: dict[str, str]  # administrative word after the marker -> level (市 -> city)
+
+
+@lru_cache(maxsize=1)
+def anonymisation() -> Anonymisation:
+    data = lexicon("places.yaml")["anonymised"]
+    return Anonymisation(tuple(data["markers"]), data["mask"], dict(data["levels"]))
+
+
+@lru_cache(maxsize=1)
+def _masked_units() -> re.Pattern:
+    """A run of masked units (XX市, 某区, XX市XX区): a marker (repeated: XXX) then a unit word."""
+    masks = anonymisation()
+    marker = "|".join(_repeated(m) for m in sorted(masks.markers, key=len, reverse=True))
+    unit = "|".join(map(re.escape, sorted(masks.levels, key=len, reverse=True)))
+    return re.compile(f"(?:(?:{marker})(?:{unit}))+")
+
+
+def _repeated(marker: str) -> str:
+    """``marker`` or a longer run of it: XX -> X{2,} (XXX市), 某 -> 某+ (某某市)."""
+    if len(set(marker)) == 1:
+        return f"{re.escape(marker[0])}{{{len(marker)},}}"
+    return f"(?:{re.escape(marker)})+"
+
+
+def is_anonymised(text: Optional[str]) -> bool:
+    """Whether ``text`` (a region, issuer or title) names a unit masked by its publisher,
+    anywhere in it: XX市, XX县教育局, 河南省××县, 某区. A marker alone is no place (XX教育大讲堂)."""
+    return bool(text) and _masked_units().search(text) is not None
+
+
+def anonymised_region(text: str) -> Optional[str]:
+    """The masked region ``text`` names, as printed (XX市; 郑州市XX区 with the named units before
+    the mask, the province left out as in :func:`region_of`); None when nothing is masked."""
+    masked = _masked_units().search(text)
+    if masked is None:
+        return None
+    named = [p.name for p in region_chain(text[: masked.start()]) if p.level != "province"]
+    return "".join(named) + masked.group(0)
 
 
 def resolve(name: str, context: str = "") -> Optional[Place]:
@@ -123,10 +179,10 @@ def region_chain(text: str) -> tuple[Place, ...]:
 def region_of(text: str) -> Optional[str]:
     """The administrative region an issuer or title names, written as a chain (郑州市惠济区).
 
-    Anonymised names (XX市, XX县) are returned as printed.
+    Anonymised names (XX市, XX县) are returned as printed (:func:`anonymised_region`).
     """
-    anonymised = ANONYMISED.match(text)
+    anonymised = anonymised_region(text)
     if anonymised:
-        return anonymised.group(0)
+        return anonymised
     names = [p.name for p in region_chain(text) if p.level != "province"]
     return "".join(names) or None

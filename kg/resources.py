@@ -15,7 +15,19 @@ import yaml
 
 from kg.errors import InputError
 
-ONTOLOGY_DIR = Path(__file__).resolve().parent.parent / "ontology"
+
+def _ontology_dir() -> Path:
+    """``kg/ontology`` in an installed wheel (setup.cfg maps it there), else the checkout's ``ontology/``.
+
+    The only place that decides: everything else derives its data paths from ``ONTOLOGY_DIR``.
+    An editable install imports kg from the checkout, so it takes the second branch.
+    """
+    package = Path(__file__).resolve().parent
+    installed = package / "ontology"
+    return installed if installed.is_dir() else package.parent / "ontology"
+
+
+ONTOLOGY_DIR = _ontology_dir()
 LEXICON_DIR = ONTOLOGY_DIR / "lexicon"
 
 
@@ -133,7 +145,6 @@ ALIGNMENT_SETTINGS = LEXICON_DIR / "alignment.yaml"
 @dataclass(frozen=True)
 class HierarchySettings:
     level_rank: dict[str, int]  # smaller = higher level
-    anonymised_markers: tuple[str, ...]
 
 
 @dataclass(frozen=True)

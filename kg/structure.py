@@ -19,7 +19,7 @@ import cn2an
 
 from kg.resources import lexicon as load_yaml
 from kg.records import Document, Section
-from kg.text import SENTENCE_END
+from kg.text import DASHES, SENTENCE_END
 
 
 
@@ -78,7 +78,7 @@ def heading_title_span(rest: str) -> tuple[int, int]:
     start, end = 0, len(rest)
     while start < end and rest[start].isspace():
         start += 1
-    while start < end and rest[start] in "—－-":
+    while start < end and rest[start] in DASHES:
         start += 1
     while start < end and rest[start].isspace():
         start += 1

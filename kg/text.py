@@ -20,6 +20,14 @@ OPENING_QUOTES = "“‘\"「『"
 CLOSING_QUOTES = "”’\"」』"
 SENTENCE_ENDS = "。；！？"
 SENTENCE_BREAKS = SENTENCE_ENDS + "\n"  # a line end closes a sentence too
+LIST_SEPARATORS = "、，,"  # between the items of an enumeration (甲、乙，丙)
+CLAUSE_SEPARATORS = LIST_SEPARATORS + "；"  # between items or clauses of one sentence
+COLONS = "：:"
+PARENTHESES = "（）()"
+DASHES = "—－-"  # em dash, full-width and ASCII hyphen-minus
+INLINE_SPACES = " \u3000\t\v"  # spaces within a line: ASCII, ideographic (full-width), tabs
+# Marks a name never runs across: sentence and clause ends, colons, brackets, quotes, line ends.
+CLAUSE_BREAKS = "。；！？，、：:;,!?\n\r\t（）()《》“”‘’\"「」【】[]"
 
 # any quoted phrase (no line break needed inside, any pair of quote marks); group 1: the phrase
 QUOTED = re.compile(rf"[{OPENING_QUOTES}]([^{QUOTE_MARKS}]+)[{CLOSING_QUOTES}]")

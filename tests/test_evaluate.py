@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from kg.errors import InputError
 from kg.evaluate import comparable_name, evaluate, indicator_similarity, name_keys, values_equal
 from kg.evaluate.matching import normalise_unit
 from kg.fileio import write_jsonl, write_text
-from kg.records import DOCUMENT_COLUMNS, Mention
+from kg.records import DocumentMeta, Mention
 
 DOC = "d1"
 TEXT = "深化“县管校聘”改革，实施“名校+”工程。保持学前教育普惠率在90%以上，新建公办园 3 所、投用 1 所。组织开展一次中招体育质量测试。\n"
@@ -60,7 +61,7 @@ def make_case(tmp_path: Path, mentions: list[dict], meta: dict | None = None) ->
     write_jsonl(build / "mentions.jsonl", mentions)
     row = {"doc_id": DOC, "issuer": "", "level": "district", "year": 2023, "doc_type": "工作要点",
            "doc_number": "惠教〔2023〕4号", **(meta or {})}
-    write_jsonl(build / "documents.jsonl", [{**{c: None for c in DOCUMENT_COLUMNS}, **row, "segments": []}])
+    write_jsonl(build / "documents.jsonl", [{**asdict(DocumentMeta(**row)), "segments": []}])
     return gold, build
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from browser import open_page, requires_chromium, screenshot
 from kg.errors import InputError
-from kg.records import Alignment, Concept, Corpus, Document, DocumentMeta, Mention, Section
+from kg.records import Alignment, Concept, Corpus, Document, DocumentMeta, EvidenceSpan, Mention, Section
 from kg.views import (
     alignment_frame, alignment_view, continuity_view, find_program, overview_view, program_view, program_year_frame,
     render_html, write_corpus_views,
@@ -55,9 +55,11 @@ def crafted_corpus(extra_docs: int = 0) -> Corpus:
                 corpus.mentions.append(Mention(doc_id, kind, surface, match.start(), match.end(),
                                                measure="1" if match.start() < second else "2",
                                                canonical=surface, concept=concept))
+    lower, upper = corpus.document("dist23").text, corpus.document("city21").text
+    copied = EvidenceSpan(lower.index(XSS_PROGRAM), lower.index(XSS_PROGRAM) + len(XSS_PROGRAM),
+                          upper.index(XSS_PROGRAM), upper.index(XSS_PROGRAM) + len(XSS_PROGRAM), XSS_PROGRAM)
     corpus.alignments = [
-        Alignment("dist23", "1", "city21", "1", 0.8, "direct", 1, ["新优质初中"], [], 0.4, "test",
-                  [{"doc": "city21", "measure": "1", "quote": XSS_PROGRAM}]),
+        Alignment("dist23", "1", "city21", "1", 0.8, "direct", 1, ["新优质初中"], [], 0.4, "test", [copied]),
         Alignment("dist23", "2", "city16", "2", 0.3, "thematic", 1, [], [], 0.0, "test", []),
         Alignment("dist23", "3", local_only=True),
     ]

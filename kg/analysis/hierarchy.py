@@ -2,7 +2,7 @@
 
 A document is upper-level for another when its administrative level ranks higher and its
 region contains the other's region (惠济区 ⊂ 郑州市, resolved with kg.places: cpca's table of Chinese
-administrative divisions). Anonymised regions ("XX市", "XX县") cannot be placed on the map:
+administrative divisions). Anonymised regions ("XX市", "XX县"; :func:`kg.places.is_anonymised`) cannot be placed on the map:
 they only form chains with the other parts of the same compilation. A manual override (a list
 of upper doc ids per lower doc) always wins. The level order lives in
 ``ontology/lexicon/alignment.yaml`` (:func:`kg.resources.alignment_settings`).
@@ -23,22 +23,15 @@ def level_rank(level: Optional[str], settings: Optional[AlignmentSettings] = Non
     return (settings or alignment_settings()).hierarchy.level_rank.get(level or "unknown")
 
 
-def is_anonymised(region: Optional[str], settings: Optional[AlignmentSettings] = None) -> bool:
-    """A region masked by its publisher (any of ``hierarchy.anonymised_markers`` in it)."""
-    markers = (settings or alignment_settings()).hierarchy.anonymised_markers
-    return bool(region) and any(marker in region for marker in markers)
-
-
 def _named_chain(place: str) -> tuple[str, ...]:
     """province > city > district of a place name or an issuer containing one (kg.places)."""
     return tuple(unit.name for unit in places.region_chain(place))
 
 
-def region_chain(meta: DocumentMeta, settings: Optional[AlignmentSettings] = None) -> tuple[str, ...]:
+def region_chain(meta: DocumentMeta) -> tuple[str, ...]:
     """The nested regions of a document, outermost first; () when it cannot be placed."""
-    settings = settings or alignment_settings()
     region = meta.region or ""
-    if is_anonymised(region, settings) or (not region and is_anonymised(meta.issuer, settings)):
+    if places.is_anonymised(region) or (not region and places.is_anonymised(meta.issuer)):
         # own chain per compilation: all anonymised parts of one compilation share a root
         return ("anonymised:" + (meta.parent or meta.doc_id), region or meta.issuer or "")
     for place in (region, meta.issuer or ""):
@@ -67,7 +60,7 @@ def is_upper(upper: DocumentMeta, lower: DocumentMeta, settings: Optional[Alignm
     upper_rank, lower_rank = level_rank(upper.level, settings), level_rank(lower.level, settings)
     if upper_rank is None or lower_rank is None or upper_rank >= lower_rank:
         return False
-    return region_contains(region_chain(upper, settings), region_chain(lower, settings))
+    return region_contains(region_chain(upper), region_chain(lower))
 
 
 def period_relation(upper: DocumentMeta, year: Optional[int]) -> PeriodRelation:

@@ -13,12 +13,10 @@ from typing import Any, Iterable, Optional
 from spacy.tokens import Doc, Span
 
 from kg.resources import lexicon as load_yaml  # noqa: F401  (the components read their data through it)
+from kg.text import CLAUSE_BREAKS as CLAUSE_BREAK  # noqa: F401  (the name the components use)
 
 if not Span.has_extension("kg"):
     Span.set_extension("kg", default=None)
-
-# Characters that end a clause: a name never runs across them.
-CLAUSE_BREAK = "。；！？，、：:;,!?\n\r\t（）()《》“”‘’\"「」【】[]"
 
 
 def make_span(doc: Doc, start: int, end: int, label: str, **fields: Any) -> Optional[Span]:
@@ -64,7 +62,8 @@ class Gazetteer:
 
 
 @functools.lru_cache(maxsize=1)
-def _jieba():
+def jieba_segmenter():
+    """jieba, initialised on first use only: loading its dictionary takes about a second."""
     import jieba
 
     jieba.setLogLevel(60)
@@ -83,7 +82,7 @@ def after_last_boundary(window: str, words: Iterable[str]) -> int:
             if position >= 0:
                 best = max(best, position + len(word))
     offset = 0
-    for token in _jieba().cut(window, HMM=False):
+    for token in jieba_segmenter().cut(window, HMM=False):
         offset += len(token)
         if token in words and len(token) == 1:
             best = max(best, offset)

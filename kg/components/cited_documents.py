@@ -11,7 +11,6 @@ from kg.components import load_yaml, make_span, set_spans
 from kg.text import book_title
 
 TITLE = book_title(1, 80)
-TRAILING_PERIOD = re.compile(r"[（(][^（）()]*\d{4}[^（）()]*[）)]$")  # （2021-2035）
 CONTEXT_CHARS = 8
 
 
@@ -22,7 +21,7 @@ def title_kind(title: str, before: str = "", after: str = "") -> str:
         return "column"
     if any(cue in context for cue in config.get("journal_cues", [])):
         return "journal"
-    core = TRAILING_PERIOD.sub("", title).strip()
+    core = re.sub(config["trailing_period"], "", title).strip()
     endings = sorted(config["kinds_by_ending"].items(), key=lambda item: len(item[0]), reverse=True)
     for ending, kind in endings:
         if core.endswith(ending):

@@ -30,8 +30,9 @@ def known_bodies() -> Gazetteer:
 
 @functools.lru_cache(maxsize=1)
 def suffix_pattern() -> re.Pattern:
-    # 中小学校 is not …小学 + 校, 集团化 not a 集团
-    return re.compile(f"(?:{alternation(_config()['suffixes'])})(?![校生段化部])")
+    config = _config()
+    not_followed_by = "".join(map(re.escape, config["suffix_not_followed_by"]))
+    return re.compile(f"(?:{alternation(config['suffixes'])})(?![{not_followed_by}])")
 
 
 def _left_context(text: str, end: int) -> tuple[int, str]:
@@ -118,9 +119,11 @@ def find_organizations(text: str) -> list[tuple[int, int, str, str]]:
     found: list[tuple[int, int, str, str]] = [(s, e, t, "known-body") for s, e, t in known_bodies().finditer(text)]
     titles = [m.span() for m in BOOK_TITLE.finditer(text)]
     remit = set(config["remit_suffixes"])
+    bare = set(config["bare_suffixes"])
+    not_preceded_by = config["suffix_not_preceded_by"]
     for match in suffix_pattern().finditer(text):
         suffix, end = match.group(0), match.end()
-        if suffix == "小学" and text[match.start() - 1:match.start()] == "中":  # 中小学 is a school level
+        if text[match.start() - 1:match.start()] in not_preceded_by.get(suffix, ()):
             continue
         context_start, context = _left_context(text, match.start())
         start = _name_start(text, context_start, context, match.start(), suffix in remit)
@@ -128,8 +131,7 @@ def find_organizations(text: str) -> list[tuple[int, int, str, str]]:
             continue
         core = text[start:match.start()]
         core = _strip_leading_names(core)
-        if not core and suffix not in ("教育局", "教育厅", "人民政府", "政府", "日报", "晚报", "新闻广播",
-                                       "教育广播", "电视台", "大学"):
+        if not core and suffix not in bare:
             continue
         if core and _is_generic(core):
             continue

@@ -13,12 +13,13 @@ from kg.components import alternation, load_yaml, make_span, set_spans
 @functools.lru_cache(maxsize=1)
 def person_pattern() -> re.Pattern:
     config = load_yaml("people.yaml")
-    return re.compile(rf"(?:{alternation(config['cues'])})[ \t　]*[:：][ \t　]*({config['name_pattern']})(?![\u4e00-\u9fff])")
+    return re.compile(rf"(?P<role>{alternation(config['cues'])}){config['cue_separator']}"
+                      rf"(?P<name>{config['name_pattern']})(?![\u4e00-\u9fff])")
 
 
 def find_people(text: str) -> list[tuple[int, int, str]]:
-    return [(m.start(1), m.end(1), m.group(0).split("：")[0].split(":")[0].strip())
-            for m in person_pattern().finditer(text)]
+    """(start, end, role) of each name; the role is the cue before it (签发人)."""
+    return [(m.start("name"), m.end("name"), m.group("role")) for m in person_pattern().finditer(text)]
 
 
 @Language.factory("kg_people")

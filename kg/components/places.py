@@ -10,7 +10,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from kg import places
-from kg.components import Gazetteer, load_yaml, make_span, set_spans
+from kg.components import Gazetteer, jieba_segmenter, load_yaml, make_span, set_spans
 from kg.text import BOOK_TITLE
 
 @dataclass(frozen=True)
@@ -55,9 +55,9 @@ def gazetteer() -> Gazetteer:
         entries.setdefault(name, Place(name, "region"))
     for name in config.get("foreign", []):
         entries.setdefault(name, Place(name, "foreign"))
-    masked = config.get("anonymised", {})
-    for word, level in masked.get("levels", {}).items():
-        entries.setdefault(masked["mask"] + word, Place(masked["mask"] + word, level))
+    masks = places.anonymisation()
+    for word, level in masks.levels.items():
+        entries.setdefault(masks.mask + word, Place(masks.mask + word, level))
     return Gazetteer(entries)
 
 
@@ -85,18 +85,16 @@ def find_places(text: str) -> list[tuple[int, int, Place]]:
 
 
 def _mask() -> str:
-    return load_yaml("places.yaml").get("anonymised", {}).get("mask") or "\0"
+    return places.anonymisation().mask
 
 
 def _splits_a_word(text: str, start: int, reach: int = 4) -> bool:
     """Whether a word of the running text spans ``start`` (jieba segmentation of the stretch around it)."""
     if not IDEOGRAPH.match(text[start - 1:start]):
         return False
-    from kg.components import _jieba
-
     left = max(0, start - reach)
     offset = left
-    for token in _jieba().cut(text[left:start + reach], HMM=False):
+    for token in jieba_segmenter().cut(text[left:start + reach], HMM=False):
         if offset < start < offset + len(token):
             return True
         offset += len(token)

@@ -14,19 +14,26 @@ from typing import Optional
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from kg.components import CLAUSE_BREAK, Gazetteer, after_last_boundary, alternation, load_yaml, make_span, set_spans
+from kg.components import (
+    CLAUSE_BREAK, Gazetteer, after_last_boundary, alternation, jieba_segmenter, load_yaml, make_span, set_spans,
+)
 from kg.lexicon import load_lexicon
-from kg.text import BOOK_TITLE, double_quoted
+from kg.text import BOOK_TITLE, CLAUSE_SEPARATORS, LIST_SEPARATORS, double_quoted
 
 
 
 QUOTE = double_quoted(1, 40)
-NAME_CHARS = r"[\u4e00-\u9fff0-9A-Za-z+＋.]"
 
 
 @functools.lru_cache(maxsize=1)
 def _config() -> dict:
     return load_yaml("program_patterns.yaml")
+
+
+@functools.lru_cache(maxsize=1)
+def _name_char() -> re.Pattern:
+    """One character of a program name (``name_chars``)."""
+    return re.compile(_config()["name_chars"])
 
 
 @functools.lru_cache(maxsize=1)
@@ -63,7 +70,7 @@ def quoted_programs(text: str) -> list[tuple[int, int, Optional[str], str]]:
     found = []
     for match in QUOTE.finditer(text):
         inner = match.group(1).strip()
-        separators = len(re.findall(r"[、，,；]", inner))
+        separators = sum(inner.count(mark) for mark in CLAUSE_SEPARATORS)
         if len(inner) < reject["min_chars"] or separators > reject["max_separators"] or len(inner) > reject["max_chars"]:
             continue
         if any(p.search(inner) for p in patterns) or _is_slogan(inner):
@@ -83,7 +90,7 @@ def quoted_programs(text: str) -> list[tuple[int, int, Optional[str], str]]:
 
 
 def _is_slogan(inner: str) -> bool:
-    parts = re.split(r"[、，,]", inner)
+    parts = re.split(f"[{LIST_SEPARATORS}]", inner)
     limit = _config()["quote_reject"]["slogan_part_chars"]
     numerals = _config()["shorthand"]["numerals"]
     return len(parts) > 1 and all(2 <= len(p) <= limit and p[0] not in numerals for p in parts)
@@ -94,9 +101,9 @@ def _left_boundary(text: str, head_start: int) -> int:
     config = _config()
     limit = max(0, head_start - config["max_name_chars"])
     start = head_start
-    while start > limit and text[start - 1] not in CLAUSE_BREAK and re.match(NAME_CHARS, text[start - 1]):
+    while start > limit and text[start - 1] not in CLAUSE_BREAK and _name_char().match(text[start - 1]):
         start -= 1
-    window_open = start == limit and start > 0 and re.match(NAME_CHARS, text[start - 1])
+    window_open = start == limit and start > 0 and _name_char().match(text[start - 1])
     window = text[start:head_start]
     best = after_last_boundary(window, config["left_boundaries"])
     # a verb right before the core belongs to the name (素质提升工程, 学习型社会建设促进行动,
@@ -148,7 +155,7 @@ def _heading_name_start(text: str, head_end: int) -> Optional[int]:
     while (verb := next((v for v in verbs if text.startswith(v, start)), None)) and start + len(verb) < head_end:
         start += len(verb)
     name = text[start:head_end]
-    if len(name) > _config()["max_heading_name_chars"] or not re.fullmatch(NAME_CHARS + "+", name) \
+    if len(name) > _config()["max_heading_name_chars"] or not re.fullmatch(_config()["name_chars"] + "+", name) \
             or re.search(_config()["heading_reject"], name):
         return None
     return start
@@ -188,9 +195,7 @@ def _after_counts(text: str, start: int, head_start: int) -> int:
 
 
 def _first_word(phrase: str) -> str:
-    from kg.components import _jieba
-
-    return next(iter(_jieba().cut(phrase, HMM=False)), "")
+    return next(iter(jieba_segmenter().cut(phrase, HMM=False)), "")
 
 
 def head_noun_programs(text: str) -> list[tuple[int, int, Optional[str], str]]:

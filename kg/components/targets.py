@@ -85,6 +85,7 @@ class Lexicon:
     table_attribute_char: str
     table_attribute_max: int
     table_alternatives: re.Pattern
+    table_alternative_name: str  # format of one alternative's indicator: {stem}, {alternative}
     sentence_end: str
     clause_end: str
     clause_end_after: str
@@ -166,6 +167,7 @@ def lexicon() -> Lexicon:
         table_attribute_char=str(table["attribute_header_char"]),
         table_attribute_max=int(table["attribute_header_max"]),
         table_alternatives=re.compile(table["alternatives_pattern"]),
+        table_alternative_name=str(table["alternative_name"]),
         sentence_end=cues["sentence_end"],
         clause_end=cues["clause_end"],
         clause_end_after=cues["clause_end_after"],
@@ -632,7 +634,7 @@ def table_row(ctx: Context, lex: Lexicon, label: str, unit_match: re.Match, year
                 second = parts.group(2)
                 first = parts.group(1)[-len(second):]
                 stem = indicator.replace(first + "/" + second, "")
-                name = stem + f"（{(first, second)[position]}）"
+                name = lex.table_alternative_name.format(stem=stem, alternative=(first, second)[position])
             hits.append({
                 "start": cell_start + a, "end": cell_start + b, "text": ctx.text[cell_start + a:cell_start + b],
                 "indicator": name, "value": value, "unit": unit, "comparator": comparator,

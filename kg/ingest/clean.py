@@ -11,6 +11,7 @@ from functools import lru_cache
 from typing import Callable, Optional
 
 from kg.resources import lexicon as load_yaml
+from kg.text import INLINE_SPACES
 
 CLEANING = load_yaml("cleaning.yaml")
 DEBRIS_PATTERNS = [re.compile(pattern) for pattern in CLEANING["debris"]]
@@ -75,10 +76,10 @@ def clean_text(raw: str, to_match: Optional[Callable[[str], str]] = None) -> str
         is_cell = line.startswith("\t")
         if PAGE_NUMBER_LINE.match(line_key) and not is_cell:  # "65/30" in a table is data
             continue
-        stripped = line.strip(" \u3000\t\v")
+        stripped = line.strip(INLINE_SPACES)
         if not stripped:
             continue
-        at = len(line) - len(line.lstrip(" \u3000\t\v"))
+        at = len(line) - len(line.lstrip(INLINE_SPACES))
         line_key = line_key[at:at + len(stripped)]
         lines.append((("\t" + stripped, "\t" + line_key) if is_cell else (stripped, line_key)))
 

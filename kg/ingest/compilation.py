@@ -9,6 +9,7 @@ from dataclasses import replace
 from typing import Optional
 
 from kg.ingest.clean import SENTENCE_END, is_body_line, is_heading_like
+from kg import places
 from kg.ingest.metadata import infer_metadata
 from kg.script import matching_form
 from kg.records import Document, DocumentMeta, Segment
@@ -152,10 +153,12 @@ def split_compilation(text: str, parent: DocumentMeta, match_text: Optional[str]
 
 
 def anonymised_issuer(title: str, meta: DocumentMeta) -> dict:
-    """Compilations of anonymised plans print "市教育局…" / "县教育局…": the place is "XX"."""
+    """Compilations of anonymised plans print "市教育局…" / "县教育局…": the place is written
+    with the mask of places.yaml ("XX")."""
     found = ANONYMISED_ISSUER.match(title)
     if not found:
         return {}
-    unit, place = found.group("unit"), CUES["anonymised"]["place"]
-    level = CUES["anonymised"]["levels"][unit]
+    masks = places.anonymisation()
+    unit, place = found.group("unit"), masks.mask
+    level = masks.levels[unit]
     return {"issuer": f"{place}{unit}{found.group('body')}", "region": f"{place}{unit}", "level": level}

@@ -113,7 +113,7 @@ def place_name(doc: Document) -> str:
     for text in (doc.meta.region, doc.meta.issuer, doc.meta.title):
         if not text:
             continue
-        chain = places.region_chain(text)
+        chain = () if places.is_anonymised(text) else places.region_chain(text)  # 河南省XX市 is no 河南
         if chain:
             return places.short_name(chain[-1].name)
         if places.is_anonymised(text):
