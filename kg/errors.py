@@ -6,6 +6,8 @@ report it, with the traceback the CLI prints).
 """
 from __future__ import annotations
 
+import importlib
+
 
 class KGError(Exception):
     """Base class; ``exit_code`` is what the CLI exits with."""
@@ -45,8 +47,6 @@ class MissingDependency(KGError):
 
 def require(module: str, package: str | None = None, needed_for: str = "this step"):
     """Import ``module`` or raise MissingDependency saying what to install."""
-    import importlib
-
     try:
         return importlib.import_module(module)
     except ImportError as err:

@@ -21,6 +21,7 @@ import csv
 import ctypes
 import errno
 import fcntl
+import importlib.metadata
 import json
 import os
 import re
@@ -263,9 +264,7 @@ def atomic_dir(target: Path | str) -> Iterator[Path]:
 
 def _package_version() -> str:
     try:
-        from importlib.metadata import version
-
-        return version(TOOL)
+        return importlib.metadata.version(TOOL)
     except Exception:  # not installed as a distribution (a source checkout on sys.path)
         return "unknown"
 

@@ -25,6 +25,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Optional
 
+import cn2an
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
@@ -222,8 +223,6 @@ class Context:
 
 def chinese_number(word: str) -> Optional[int]:
     try:
-        import cn2an
-
         return int(cn2an.cn2an(word, "smart"))
     except (ValueError, KeyError, TypeError):
         return None
