@@ -14,6 +14,9 @@ from dataclasses import dataclass, replace
 from typing import Optional
 
 
+from jieba import posseg
+
+from kg.components.programs import head_noun_programs, is_generic, program_patterns
 from kg.indicators import link_targets
 from kg.lexicon import Lexicon, concept_id, generic_trailing, load_lexicon, merge_key, strip_generic
 from kg.records import Concept, Corpus, Mention
@@ -45,6 +48,77 @@ def propagation_settings() -> PropagationSettings:
     return PropagationSettings(**{**settings, "sources": frozenset(settings["sources"])})
 
 
+@dataclass(frozen=True)
+class LearningSettings:
+    """``corpus_learning`` of ``ontology/lexicon/program_patterns.yaml``."""
+
+    confident_sources: frozenset[str]  # a name from these is looked for again even if seen once
+    head_sources: frozenset[str]  # names whose final word may become a head
+    min_head_chars: int
+    max_head_chars: int
+    min_names: int  # a final word ending this many distinct names becomes a head
+    head_pos: tuple[str, ...]  # jieba part-of-speech tags (prefixes) a learned head carries
+    min_core_chars: int  # characters a name has before its final word
+    min_name_share: float  # share of the word's occurrences in the corpus that end a found name
+    other_documents_only: bool  # a name seen once is looked for in the other documents only
+
+
+@functools.lru_cache(maxsize=1)
+def learning_settings() -> LearningSettings:
+    settings = dict(load_yaml("program_patterns.yaml")["corpus_learning"])
+    return LearningSettings(**{
+        **settings, "confident_sources": frozenset(settings["confident_sources"]),
+        "head_sources": frozenset(settings["head_sources"]), "head_pos": tuple(settings["head_pos"]),
+    })
+
+
+def learned_heads(mentions: list[Mention], texts: dict[str, str],
+                  lexicon: Optional[Lexicon] = None) -> dict[str, Optional[str]]:
+    """Head nouns learned from the corpus being built: the final word (a noun of 2–4 characters,
+    by jieba) shared by at least ``min_names`` distinct names found with confidence (quoted,
+    head-noun, curated: 教育联合体 and 城乡联合体 -> 联合体). Known heads, generic trailing words and
+    generic cores are not learned, nor a word most of whose occurrences in ``texts`` (doc id ->
+    matched text) end no found name (标准, 校园: ordinary words that happen to end two names).
+    Deterministic: the result depends on the names and the texts only.
+    Returns head -> the kind most of its names carry (None when they carry none)."""
+    lexicon = lexicon if lexicon is not None else load_lexicon()
+    settings = learning_settings()
+    config = program_patterns()
+    excluded = set(config["heads"]) | set(generic_trailing()) | set(config["generic_cores"])
+    kinds_of: dict[str, list[str]] = {}
+    for mention in mentions:
+        if mention.type == "program" and mention.source in settings.head_sources:
+            kinds_of.setdefault(canonical_form(mention.matching, lexicon), []).extend(
+                [mention.subtype] if mention.subtype else [])
+    names_by_head: dict[str, set[str]] = {}
+    for name in sorted(kinds_of):
+        if not re.fullmatch(config["name_chars"] + "+", name):
+            continue  # a slogan or a list, not one name
+        words = list(posseg.cut(name, HMM=False))
+        if not words:
+            continue
+        word, flag = words[-1].word, words[-1].flag
+        if not settings.min_head_chars <= len(word) <= settings.max_head_chars or not flag.startswith(settings.head_pos):
+            continue
+        if len(name) - len(word) < settings.min_core_chars or word in excluded or word.endswith(tuple(config["heads"])):
+            continue
+        names_by_head.setdefault(word, set()).add(name)
+    # where found names end: a mention's end, and inside it each closing quote mark (“…联合体”建设)
+    ends = {(m.doc_id, m.end) for m in mentions if m.type == "program"}
+    ends |= {(m.doc_id, m.start + i) for m in mentions if m.type == "program"
+             for i, char in enumerate(m.text) if char in "”’」』"}
+    heads: dict[str, Optional[str]] = {}
+    for head, names in sorted(names_by_head.items()):
+        if len(names) < settings.min_names:
+            continue
+        places = [(doc_id, match.end()) for doc_id, text in texts.items() for match in re.finditer(re.escape(head), text)]
+        if sum(place in ends for place in places) < settings.min_name_share * len(places):
+            continue  # the word mostly stands outside names: it is not their head
+        kinds = [k for n in sorted(names) for k in kinds_of[n]]
+        heads[head] = max(sorted(set(kinds)), key=kinds.count) if kinds else None
+    return heads
+
+
 def canonical_form(surface: str, lexicon: Optional[Lexicon] = None) -> str:
     """The canonical program name of a surface form (see the module docstring)."""
     lexicon = lexicon if lexicon is not None else load_lexicon()
@@ -70,7 +144,8 @@ def canonical_form(surface: str, lexicon: Optional[Lexicon] = None) -> str:
     return plain
 
 
-def _propagated_names(mentions: list[Mention], lexicon: Lexicon) -> dict[str, Optional[str]]:
+def _propagated_names(mentions: list[Mention], lexicon: Lexicon,
+                      once: Optional[dict[str, set[str]]] = None) -> dict[str, Optional[str]]:
     """Discovered names worth looking for again elsewhere: each full name, and its core without
     the generic trailing word when the name was quoted or found more than once (集团化办学改革 ->
     集团化办学), since a core alone (质量提升 of 质量提升工程) is usually plain wording."""
@@ -80,11 +155,16 @@ def _propagated_names(mentions: list[Mention], lexicon: Lexicon) -> dict[str, Op
         if mention.type == "program" and mention.source in settings.sources:
             seen.setdefault(canonical_form(mention.matching, lexicon), []).append(mention)
     names: dict[str, Optional[str]] = {}
+    confident = learning_settings().confident_sources
     for name, found in seen.items():
         kind = next((m.subtype for m in found if m.subtype), None)
         documents = {m.doc_id for m in found}
         if len(documents) < settings.min_documents and len(found) < settings.min_mentions:
-            continue
+            if not any(m.source in confident for m in found) or is_generic(name):
+                continue  # seen once, not quoted (or generic wording): the corpus does not confirm it
+            if once is not None and learning_settings().other_documents_only:
+                for form in {name, merge_key(name)}:
+                    once[form] = documents
         for form in {name, merge_key(name)}:
             if len(form) >= settings.min_chars:
                 names.setdefault(form, kind)
@@ -97,10 +177,12 @@ def propagate(mentions: list[Mention], corpus: Corpus, lexicon: Optional[Lexicon
     in one plan, plain in another). Returns the new mentions only; occurrences overlapping a program
     mention or inside a 《title》 are skipped. Extraction itself stays per document."""
     lexicon = lexicon if lexicon is not None else load_lexicon()
-    names = _propagated_names(mentions, lexicon)
-    if not names:
+    once: dict[str, set[str]] = {}  # name seen once -> the document it was seen in
+    names = _propagated_names(mentions, lexicon, once)
+    heads = learned_heads(mentions, {d.doc_id: d.match_text for d in corpus.documents}, lexicon)
+    if not names and not heads:
         return []
-    pattern = re.compile("|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)))
+    pattern = re.compile("|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))) if names else None
     taken: dict[str, list[tuple[int, int]]] = {}
     for mention in mentions:
         if mention.type == "program":
@@ -111,20 +193,28 @@ def propagate(mentions: list[Mention], corpus: Corpus, lexicon: Optional[Lexicon
         blocked = _Spans(taken.get(document.doc_id, []) + [m.span() for m in BOOK_TITLE.finditer(text)])
         sections = SectionIndex(corpus.sections.get(document.doc_id) or [])
         breaks = sentence_bounds(text)
-        for match in pattern.finditer(text):
-            start, end = match.span()
-            if blocked.overlaps(start, end):
+        candidates = [(m.start(), m.end(), names[m.group(0)], "corpus-repeat")
+                      for m in (pattern.finditer(text) if pattern else [])
+                      if document.doc_id not in once.get(m.group(0), ())]
+        if heads:
+            candidates += head_noun_programs(text, heads, rule="learned-head")
+        accepted: list[tuple[int, int]] = []
+        # a repeated name goes first; a learned-head name only where nothing else was found
+        for start, end, kind, rule in sorted(candidates, key=lambda c: (c[3] != "corpus-repeat", c[0], -c[1])):
+            if blocked.overlaps(start, end) or any(a < end and start < b for a, b in accepted):
                 continue
+            accepted.append((start, end))
             section = sections.at(start)
             sentence_start, sentence_end = sentence_around(breaks, len(text), start, end)
             printed = document.text[start:end]
+            matched = text[start:end]
             found.append(Mention(
                 doc_id=document.doc_id, type="program", text=printed, start=start, end=end,
                 measure=section.label if section else None,
-                sentence_start=sentence_start, sentence_end=sentence_end, source="corpus-repeat",
-                subtype=names[match.group(0)], match_text=match.group(0) if printed != match.group(0) else None,
+                sentence_start=sentence_start, sentence_end=sentence_end, source=rule,
+                subtype=kind, match_text=matched if printed != matched else None,
             ))
-    return found
+    return sorted(found, key=lambda m: (m.doc_id, m.start, m.end))
 
 
 class _Spans:

@@ -23,7 +23,7 @@ TargetKind = Literal["target", "baseline", "achieved"]
 Comparator = Literal["=", ">=", ">", "<=", "<"]
 SegmentKind = Literal["body", "outline", "cover"]
 # the heading kinds of ontology/lexicon/headings.yaml, and the text before the first heading
-SectionKind = Literal["part", "subsection", "measure", "paragraph", "column", "project", "table", "preamble"]
+SectionKind = Literal["part", "article", "subsection", "measure", "paragraph", "item", "column", "project", "table", "preamble"]
 
 
 def check_choice(record: object, name: str, allowed: Any, optional: bool = False) -> None:

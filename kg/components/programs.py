@@ -26,24 +26,24 @@ QUOTE = double_quoted(1, 40)
 
 
 @functools.lru_cache(maxsize=1)
-def _config() -> dict:
+def program_patterns() -> dict:
     return load_yaml("program_patterns.yaml")
 
 
 @functools.lru_cache(maxsize=1)
 def _name_char() -> re.Pattern:
     """One character of a program name (``name_chars``)."""
-    return re.compile(_config()["name_chars"])
+    return re.compile(program_patterns()["name_chars"])
 
 
 @functools.lru_cache(maxsize=1)
 def _heads() -> re.Pattern:
-    return re.compile(alternation(_config()["heads"]))
+    return re.compile(alternation(program_patterns()["heads"]))
 
 
 @functools.lru_cache(maxsize=1)
 def _quote_suffix() -> re.Pattern:
-    return re.compile(alternation(_config()["quote_suffixes"]))
+    return re.compile(alternation(program_patterns()["quote_suffixes"]))
 
 
 @functools.lru_cache(maxsize=1)
@@ -52,7 +52,7 @@ def _lexicon_gazetteer() -> Gazetteer:
 
 
 def _kind_of(name: str) -> Optional[str]:
-    heads = _config()["heads"]
+    heads = program_patterns()["heads"]
     for head in sorted(heads, key=len, reverse=True):
         if name.endswith(head):
             return heads[head]
@@ -65,7 +65,7 @@ def _inside(spans: list[tuple[int, int]], start: int, end: int) -> bool:
 
 def quoted_programs(text: str) -> list[tuple[int, int, Optional[str], str]]:
     """(start, end, kind, rule) of quoted names, with a following head word (“三标”活动)."""
-    reject = _config()["quote_reject"]
+    reject = program_patterns()["quote_reject"]
     patterns = [re.compile(p) for p in reject["patterns"]]
     found = []
     for match in QUOTE.finditer(text):
@@ -91,14 +91,14 @@ def quoted_programs(text: str) -> list[tuple[int, int, Optional[str], str]]:
 
 def _is_slogan(inner: str) -> bool:
     parts = re.split(f"[{LIST_SEPARATORS}]", inner)
-    limit = _config()["quote_reject"]["slogan_part_chars"]
-    numerals = _config()["shorthand"]["numerals"]
+    limit = program_patterns()["quote_reject"]["slogan_part_chars"]
+    numerals = program_patterns()["shorthand"]["numerals"]
     return len(parts) > 1 and all(2 <= len(p) <= limit and p[0] not in numerals for p in parts)
 
 
 def _left_boundary(text: str, head_start: int) -> int:
     """Where a head-noun name begins: after the last clause break or boundary word before the head."""
-    config = _config()
+    config = program_patterns()
     limit = max(0, head_start - config["max_name_chars"])
     start = head_start
     while start > limit and text[start - 1] not in CLAUSE_BREAK and _name_char().match(text[start - 1]):
@@ -131,8 +131,8 @@ def _left_boundary(text: str, head_start: int) -> int:
     return start + best
 
 
-def _is_generic(core: str) -> bool:
-    words = sorted(_config()["generic_cores"], key=len, reverse=True)
+def is_generic(core: str) -> bool:
+    words = sorted(program_patterns()["generic_cores"], key=len, reverse=True)
     rest = core
     while rest:
         word = next((w for w in words if rest.startswith(w)), None)
@@ -148,22 +148,22 @@ def _heading_name_start(text: str, head_end: int) -> Optional[int]:
     if text[head_end:head_end + 1] not in ("", "\n", "\r"):
         return None
     line_start = text.rfind("\n", 0, head_end) + 1
-    lead = re.match(_config()["heading_lead"], text[line_start:head_end])
+    lead = re.match(program_patterns()["heading_lead"], text[line_start:head_end])
     start = line_start + lead.end()
     # a heading that opens with a verb (深化教育集团化改革, 持续推进…) names what follows it
-    verbs = sorted((w for w in _config()["left_boundaries"] if len(w) > 1), key=len, reverse=True)
+    verbs = sorted((w for w in program_patterns()["left_boundaries"] if len(w) > 1), key=len, reverse=True)
     while (verb := next((v for v in verbs if text.startswith(v, start)), None)) and start + len(verb) < head_end:
         start += len(verb)
     name = text[start:head_end]
-    if len(name) > _config()["max_heading_name_chars"] or not re.fullmatch(_config()["name_chars"] + "+", name) \
-            or re.search(_config()["heading_reject"], name):
+    if len(name) > program_patterns()["max_heading_name_chars"] or not re.fullmatch(program_patterns()["name_chars"] + "+", name) \
+            or re.search(program_patterns()["heading_reject"], name):
         return None
     return start
 
 
 def _in_enumeration(text: str, start: int, end: int) -> bool:
     """Whether a name stands in a list (甲制度、乙制度和丙制度): lists enumerate ordinary arrangements."""
-    joiners = _config()["enumeration_joiners"]
+    joiners = program_patterns()["enumeration_joiners"]
     before, after = text[max(0, start - 1):start], text[end:end + 1]
     return before in joiners or after in joiners
 
@@ -171,7 +171,7 @@ def _in_enumeration(text: str, start: int, end: int) -> bool:
 def _among_many_arrangements(text: str, start: int, end: int) -> bool:
     """Whether a name sits in a passage dense with rules and mechanisms (完善…制度。健全…机制。
     落实…制度): such passages catalogue ordinary governance, not named initiatives."""
-    dense = _config()["dense_passage"]
+    dense = program_patterns()["dense_passage"]
     passage = text[max(0, start - dense["window"]):end + dense["window"]]
     return len(re.findall(alternation(dense["words"]), passage)) - 1 > dense["max_others"]
 
@@ -179,7 +179,7 @@ def _among_many_arrangements(text: str, start: int, end: int) -> bool:
 def _after_counts(text: str, start: int, head_start: int) -> int:
     """Where a name begins once the counts before it are dropped (40个…工作室, 第二批…示范校,
     幼儿园培育52个…示范项目); a classifier opening a word stays (项目化学习示范校)."""
-    config = _config()
+    config = program_patterns()
     inner = None
     for inner in re.finditer(config["inner_count"], text[start:head_start]):
         pass
@@ -198,11 +198,15 @@ def _first_word(phrase: str) -> str:
     return next(iter(jieba_segmenter().cut(phrase, HMM=False)), "")
 
 
-def head_noun_programs(text: str) -> list[tuple[int, int, Optional[str], str]]:
-    """(start, end, kind, rule) of names ending in a head noun (工程, 计划, 制度 …)."""
+def head_noun_programs(text: str, heads: Optional[dict[str, Optional[str]]] = None,
+                       rule: str = "head-noun") -> list[tuple[int, int, Optional[str], str]]:
+    """(start, end, kind, rule) of names ending in a head noun (工程, 计划, 制度 …); ``heads``
+    (head -> kind) replaces the configured list, as the corpus pass does with learned heads."""
+    pattern = _heads() if heads is None else re.compile(alternation(heads))
+    heads = program_patterns()["heads"] if heads is None else heads
     found = []
-    for match in _heads().finditer(text):
-        if text[match.end():match.end() + 1] in _config()["head_not_followed_by"]:
+    for match in pattern.finditer(text):
+        if text[match.end():match.end() + 1] in program_patterns()["head_not_followed_by"]:
             continue  # 制度化, 项目式: the head word is part of another word
         start = _heading_name_start(text, match.end())
         if start is None:
@@ -210,26 +214,26 @@ def head_noun_programs(text: str) -> list[tuple[int, int, Optional[str], str]]:
         if start < 0:
             continue
         start = _after_counts(text, start, match.start())
-        owner = re.search(_config()["owner_words"], text[start:match.start()])
-        if owner and match.start() - (start + owner.end()) >= _config()["min_core_chars"]:
+        owner = re.search(program_patterns()["owner_words"], text[start:match.start()])
+        if owner and match.start() - (start + owner.end()) >= program_patterns()["min_core_chars"]:
             start += owner.end()  # 郑州市教育局家校社共育工程: the bureau runs it, the name follows
         core = text[start:match.start()]
-        if re.search(_config()["object_words"], core) and match.group(0) in _config()["object_averse_heads"]:
+        if re.search(program_patterns()["object_words"], core) and match.group(0) in program_patterns()["object_averse_heads"]:
             continue  # 综合楼加固续建项目: a building site, not an initiative
-        if any(core.endswith(w) for w in _config()["generic_core_endings"]):
+        if any(core.endswith(w) for w in program_patterns()["generic_core_endings"]):
             continue
-        if len(core) < _config()["min_core_chars"] or _is_generic(core) or re.fullmatch(r"[\d.]+", core):
+        if len(core) < program_patterns()["min_core_chars"] or is_generic(core) or re.fullmatch(r"[\d.]+", core):
             continue
-        if match.group(0) in _config()["list_averse_heads"] and (
+        if match.group(0) in program_patterns()["list_averse_heads"] and (
                 _in_enumeration(text, start, match.end()) or _among_many_arrangements(text, start, match.end())):
             continue
-        found.append((start, match.end(), _config()["heads"][match.group(0)], "head-noun"))
+        found.append((start, match.end(), heads[match.group(0)], rule))
     return found
 
 
 def shorthand_programs(text: str) -> list[tuple[int, int, Optional[str], str]]:
     """(start, end, kind, rule) of unquoted numeric shorthand (三提高一规范)."""
-    config = _config()["shorthand"]
+    config = program_patterns()["shorthand"]
     numerals, reject = config["numerals"], set(config["reject_chars"])
     found = []
     for match in re.finditer(config["pattern"], text):
@@ -247,7 +251,7 @@ def shorthand_programs(text: str) -> list[tuple[int, int, Optional[str], str]]:
 
 def lexicon_programs(text: str) -> list[tuple[int, int, Optional[str], str]]:
     """(start, end, kind, rule) of curated names, with a generic word that follows (校长职级制改革)."""
-    generic = re.compile(alternation(_config()["generic_trailing"]))
+    generic = re.compile(alternation(program_patterns()["generic_trailing"]))
     found = []
     for start, end, concept in _lexicon_gazetteer().finditer(text):
         trailing = generic.match(text, end)
