@@ -1,6 +1,9 @@
-"""Organizations: known national bodies and short forms (市教育局, 市政府), and named
-institutions found by their suffix (…学校, …学院, …委员会) with a left boundary at a place
-name, a name starter, or — for committees named by their remit — a boundary word."""
+"""Organizations: known national bodies and generic short forms (教育部, 市政府); departments
+of a government or party committee by their national naming pattern (place or level character
++ remit + unit type: 市人社局, 杭州市医疗保障局, 省委组织部); and named institutions found by
+their suffix (…学校, …学院, …委员会, …实验室) with a left boundary at a place name, a name
+starter, or — for committees named by their remit — a boundary word. A name followed by a
+character that continues the word (教育部门, 委员) is no organization."""
 from __future__ import annotations
 
 import functools
@@ -26,6 +29,58 @@ def _config() -> dict:
 @functools.lru_cache(maxsize=1)
 def known_bodies() -> Gazetteer:
     return Gazetteer({name: org_type for org_type, names in _config()["known"].items() for name in names})
+
+
+def _known_in(text: str) -> list[tuple[int, int, str]]:
+    """Known bodies not continued by another word (教育部门 is no 教育部)."""
+    cut = set(_config()["known_not_followed_by"])
+    return [(s, e, t) for s, e, t in known_bodies().finditer(text) if text[e:e + 1] not in cut]
+
+
+@functools.lru_cache(maxsize=1)
+def department_pattern() -> tuple[re.Pattern, dict[str, str]]:
+    """remit + government unit, or 委 + party unit; the place or level in front is found by code."""
+    config = _config()["departments"]
+    units = {**config["government_units"], **config["party_units"]}
+    cut = "".join(map(re.escape, config["not_followed_by"]))
+    return re.compile(f"(?:(?P<remit>{alternation(config['government_remits'])})"
+                      f"(?P<unit>{alternation(config['government_units'])})"
+                      f"|委(?P<party>{alternation(config['party_units'])}))(?![{cut}])"), units
+
+
+def _place_before(text: str, end: int) -> int:
+    """Start of the run of place names (浙江省杭州市) that ends exactly at ``end``; ``end`` if none."""
+    start = end
+    while True:
+        context_start, context = _left_context(text, start)
+        found = [context_start + s for s, e, _ in place_gazetteer().finditer(context) if context_start + e == start]
+        if not found:
+            return start
+        start = found[0]
+
+
+def find_departments(text: str) -> list[tuple[int, int, str, str]]:
+    """市人社局, 县退役军人事务局, 广东省卫生健康委员会, 省委组织部, 中共杭州市委宣传部: a department
+    needs a place name or a level character in front (人社部门 and 卫健委员 are none)."""
+    config = _config()["departments"]
+    pattern, units = department_pattern()
+    levels = sorted(config["level_characters"], key=len, reverse=True)
+    found = []
+    for match in pattern.finditer(text):
+        start = match.start()
+        place_start = _place_before(text, start)
+        if place_start == start:
+            level = next((w for w in levels if text.endswith(w, 0, start)), None)
+            if level is None:
+                continue
+            start -= len(level)
+        else:
+            start = place_start
+        if text.endswith("中共", 0, start):
+            start -= 2
+        unit = match.group("party") or match.group("unit")
+        found.append((start, match.end(), units[unit], "department"))
+    return found
 
 
 @functools.lru_cache(maxsize=1)
@@ -57,16 +112,24 @@ def _after_boundary(context_start: int, context: str) -> int:
     return context_start + after_last_boundary(context, _config()["left_boundaries"])
 
 
-def _name_start(text: str, context_start: int, context: str, suffix_start: int, remit: bool) -> Optional[int]:
+def _name_start(text: str, context_start: int, context: str, suffix_start: int, suffix: str,
+                remit: bool) -> Optional[int]:
     """Where the name ending at ``suffix_start`` begins: the first place name, name starter or
     known body with nothing but name words between it and the suffix."""
     place_starts = set(_starts(context_start, context))
-    starts = list(place_starts) + [context_start + s for s, _, _ in known_bodies().finditer(context)]
+    starts = list(place_starts) + [context_start + s for s, _, _ in _bodies_in(context)]
     for start in sorted(set(starts)):
         rest = _strip_leading_names(text[start:suffix_start], with_known=True)
         if not rest and start not in place_starts:
             continue  # 市委市政府: two known bodies side by side, found by their own names
-        if _after_boundary(0, rest) == 0 and not suffix_pattern().search(rest):
+        if _after_boundary(0, rest) == 0 and not _inner_suffix(rest, suffix):
+            return start
+    if suffix in _config()["bare_suffixes"]:
+        # a level character opening the name is the short form of its place (市教育电视台)
+        start = _after_boundary(context_start, context)
+        level = next((w for w in _config()["departments"]["level_characters"] if text.startswith(w, start)), "")
+        rest = text[start + len(level):suffix_start]
+        if level and rest and rest[0] not in _config()["departments"]["level_not_followed_by"] and _after_boundary(0, rest) == 0 and not _inner_suffix(rest, suffix):
             return start
     if remit:
         start = _after_boundary(context_start, context)
@@ -74,9 +137,39 @@ def _name_start(text: str, context_start: int, context: str, suffix_start: int, 
         # except as the first word of the clause (…，与市场监督管理局等配合)
         if text[start:start + 1] in _config()["clause_opening_joiners"]:
             start += 1
-        inner = suffix_pattern().search(text[start:suffix_start])
-        return start if inner is None else None
+        return None if _inner_suffix(text[start:suffix_start], suffix) else start
     return None
+
+
+def _inner_suffix(rest: str, suffix: str) -> bool:
+    """True when ``rest`` (the words before ``suffix``) holds another name's suffix — unless
+    ``suffix`` names a unit of an institution and the other name ends right before it
+    (浙江大学 + 研究生院, 人才工作领导小组 + 办公室) or is a university (四川大学 + 华西 + 医院)."""
+    config = _config()
+    if suffix not in config["sub_unit_suffixes"]:
+        return suffix_pattern().search(rest) is not None
+    return any(m.end() != len(rest) and config["suffixes"][m.group(0)] != "university"
+               for m in suffix_pattern().finditer(rest))
+
+
+def _bodies_in(text: str) -> list[tuple[int, int, str]]:
+    """Known bodies and departments (市教育局 opens 市教育局党建工作领导小组), leftmost first."""
+    found = sorted(_known_in(text) + [(s, e, t) for s, e, t, _ in find_departments(text)], key=lambda f: (f[0], -f[1]))
+    kept = []
+    for body in found:
+        if not kept or body[0] >= kept[-1][1]:
+            kept.append(body)
+    return kept
+
+
+def _tiled_by_known(name: str) -> bool:
+    """True when ``name`` is nothing but known bodies one after another (市委市政府)."""
+    covered = 0
+    for start, end, _ in _bodies_in(name):
+        if start != covered:
+            return False
+        covered = end
+    return covered == len(name) and covered > 0
 
 
 def _is_generic(core: str) -> bool:
@@ -102,7 +195,7 @@ def _strip_leading_names(core: str, with_known: bool = False) -> str:
             core = core[match[1]:]
             continue
         if with_known:
-            known = next(iter(known_bodies().finditer(core)), None)
+            known = next(iter(_bodies_in(core)), None)
             if known is not None and known[0] == 0:
                 core = core[known[1]:]
                 continue
@@ -116,7 +209,8 @@ def _strip_leading_names(core: str, with_known: bool = False) -> str:
 def find_organizations(text: str) -> list[tuple[int, int, str, str]]:
     """(start, end, type, rule) of organization names; the longest name wins where they overlap."""
     config = _config()
-    found: list[tuple[int, int, str, str]] = [(s, e, t, "known-body") for s, e, t in known_bodies().finditer(text)]
+    found: list[tuple[int, int, str, str]] = [(s, e, t, "known-body") for s, e, t in _known_in(text)]
+    found += find_departments(text)
     titles = [m.span() for m in BOOK_TITLE.finditer(text)]
     remit = set(config["remit_suffixes"])
     bare = set(config["bare_suffixes"])
@@ -126,7 +220,7 @@ def find_organizations(text: str) -> list[tuple[int, int, str, str]]:
         if text[match.start() - 1:match.start()] in not_preceded_by.get(suffix, ()):
             continue
         context_start, context = _left_context(text, match.start())
-        start = _name_start(text, context_start, context, match.start(), suffix in remit)
+        start = _name_start(text, context_start, context, match.start(), suffix, suffix in remit)
         if start is None:
             continue
         core = text[start:match.start()]
@@ -135,8 +229,8 @@ def find_organizations(text: str) -> list[tuple[int, int, str, str]]:
             continue
         if core and _is_generic(core):
             continue
-        if end - start < len(suffix) + 2:
-            continue
+        if end - start < len(suffix) + 2 or _tiled_by_known(text[start:end]):
+            continue  # 县委县政府 is two bodies side by side, found by their own names
         found.append((start, end, config["suffixes"][suffix], "suffix"))
     found += short_form_schools(text)
     # 《XX市…专门教育学校管理办法》 names a document, not the school
@@ -165,7 +259,7 @@ def _longest(candidates: list[tuple[int, int, str, str]]) -> list[tuple[int, int
 
 @Language.factory("kg_organizations")
 def make_organizations(nlp: Language, name: str):
-    known_bodies(), suffix_pattern(), place_gazetteer()
+    known_bodies(), suffix_pattern(), department_pattern(), place_gazetteer()
 
     def organizations(doc: Doc) -> Doc:
         return set_spans(doc, "kg_organizations", (
