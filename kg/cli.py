@@ -17,6 +17,7 @@ import click
 
 from kg.analysis.align import align
 from kg.build import build as build_corpus
+from kg.build import evaluate_left_out
 from kg.builddir import load_corpus
 from kg.errors import InputError, InternalError, KGError, QualityError
 from kg.evaluate import evaluate
@@ -235,11 +236,19 @@ def continuity_command(build_dir, program, out_dir):
 @click.option("--json", "as_json", is_flag=True, help="Emit the report as JSON.")
 @click.option("--min-f1", type=float, default=None,
               help="Exit with status 1 if any category's F1 is below this value.")
+@click.option("--leave-one-out", "left_out_corpus", type=click.Path(path_type=Path), default=None,
+              metavar="CORPUS_DIR",
+              help="Instead of a build: build CORPUS_DIR once per keyed document, each time learning from the "
+                   "other documents only, and score each document on its own build.")
+@click.option("--no-lexicon", is_flag=True, help="With --leave-one-out: switch off the curated program lexicon.")
 @handle_errors
-def eval_command(gold_dir, build_dir, as_json, min_f1):
+def eval_command(gold_dir, build_dir, as_json, min_f1, left_out_corpus, no_lexicon):
     """Score a build against answer keys: P/R/F1 per category and document, metadata accuracy,
     and the misses and spurious finds of every document."""
-    report = evaluate(gold_dir, build_dir)
+    if left_out_corpus is not None:
+        report = evaluate_left_out(gold_dir, left_out_corpus, use_lexicon=not no_lexicon)
+    else:
+        report = evaluate(gold_dir, build_dir)
     if as_json:
         click.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2, default=str))
     else:

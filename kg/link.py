@@ -171,15 +171,21 @@ def _propagated_names(mentions: list[Mention], lexicon: Lexicon,
     return names
 
 
-def propagate(mentions: list[Mention], corpus: Corpus, lexicon: Optional[Lexicon] = None) -> list[Mention]:
+def propagate(mentions: list[Mention], corpus: Corpus, lexicon: Optional[Lexicon] = None,
+              held_out: Optional[str] = None) -> list[Mention]:
     """The corpus-level pass: program names discovered anywhere in the corpus, found again where a
     document uses them without the quotes or head word that made them recognisable (道德课堂 quoted
     in one plan, plain in another). Returns the new mentions only; occurrences overlapping a program
-    mention or inside a 《title》 are skipped. Extraction itself stays per document."""
+    mention or inside a 《title》 are skipped. Extraction itself stays per document.
+
+    ``held_out`` (a doc id) learns names and heads from the other documents only and applies them
+    to all: the leave-one-document-out evaluation of this corpus-level learning."""
     lexicon = lexicon if lexicon is not None else load_lexicon()
+    evidence = [m for m in mentions if m.doc_id != held_out] if held_out else mentions
     once: dict[str, set[str]] = {}  # name seen once -> the document it was seen in
-    names = _propagated_names(mentions, lexicon, once)
-    heads = learned_heads(mentions, {d.doc_id: d.match_text for d in corpus.documents}, lexicon)
+    names = _propagated_names(evidence, lexicon, once)
+    heads = learned_heads(evidence, {d.doc_id: d.match_text for d in corpus.documents if d.doc_id != held_out},
+                          lexicon)
     if not names and not heads:
         return []
     pattern = re.compile("|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))) if names else None
@@ -233,8 +239,8 @@ class _Spans:
         return before > 0 and self.reach[before - 1] > start
 
 
-def link(mentions: list[Mention], lexicon: Optional[Lexicon] = None,
-         corpus: Optional[Corpus] = None) -> tuple[list[Mention], list[Concept]]:
+def link(mentions: list[Mention], lexicon: Optional[Lexicon] = None, corpus: Optional[Corpus] = None,
+         held_out: Optional[str] = None) -> tuple[list[Mention], list[Concept]]:
     """Set ``canonical`` and ``concept`` on program and target mentions; one Concept per program
     concept and per indicator concept (scheme ``indicators``, see :mod:`kg.indicators`).
 
@@ -244,7 +250,7 @@ def link(mentions: list[Mention], lexicon: Optional[Lexicon] = None,
     """
     lexicon = lexicon if lexicon is not None else load_lexicon()
     if corpus is not None:
-        extra = propagate(mentions, corpus, lexicon)
+        extra = propagate(mentions, corpus, lexicon, held_out=held_out)
         mentions = sorted([*mentions, *extra], key=lambda m: (m.doc_id, m.start, m.end, m.type))
     canonicals = {id(m): canonical_form(m.matching, lexicon) for m in mentions if m.type == "program"}
 

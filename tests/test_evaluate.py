@@ -187,3 +187,16 @@ def test_cli_eval_json_and_threshold(tmp_path):
     result = runner.invoke(main, ["eval", "--gold", str(gold), "--build", str(build), "--min-f1", "0.5"])
     assert result.exit_code == 1
     assert "target 0.000" in result.output
+
+
+@pytest.mark.slow
+def test_leave_one_out_scores_each_keyed_document_on_its_own_build(gold_dir, corpus_dir):
+    from kg.build import evaluate_left_out
+
+    report = evaluate_left_out(gold_dir, corpus_dir)
+    assert sorted(report.documents) == ["001_56320e920f24c20a", "002_37f57ac8b3229a3d", "003_e4eb59aa704bb68c"]
+    for category, total in report.categories.items():
+        assert total.tp == sum(scores[category].tp for scores in report.documents.values())
+        assert total.fn == sum(scores[category].fn for scores in report.documents.values())
+    assert report.categories["program"].f1 > 0.7 and report.categories["target"].f1 > 0.9
+    assert any("leave-one-document-out" in note for note in report.notes)

@@ -51,6 +51,17 @@ def test_a_name_quoted_once_is_found_unquoted_in_other_documents(nlp):
     assert [p for p in _programs(linked, "d2") if "讲坛" in p[0]] == [("“岭南文化讲坛”", 30, "quoted")]
 
 
+def test_a_held_out_document_teaches_nothing(nlp):
+    """Leave-one-document-out: with d1 held out, 体教融合 (quoted in d1 only) is not learned, so
+    d2's plain 体教融合 is not found; d1 itself is still extracted as before."""
+    documents, mentions = _build(nlp, HEALTH, EMPLOYMENT, CULTURE)
+    linked, _ = link(mentions, Lexicon(), corpus=Corpus(documents=documents), held_out="d1")
+    assert ("体教融合", 23, "corpus-repeat") not in _programs(linked, "d2")
+    assert ("“体教融合”", 32, "quoted") in _programs(linked, "d1")
+    linked, _ = link(mentions, Lexicon(), corpus=Corpus(documents=documents), held_out="d2")
+    assert ("体教融合", 23, "corpus-repeat") in _programs(linked, "d2")
+
+
 def test_a_word_mostly_outside_names_is_not_learned(nlp):
     # 标准 ends two quoted names but stands four times in plain wording
     texts = ("一、人才\n落实“浙江人才标准”和“杭州工匠标准”。\n",

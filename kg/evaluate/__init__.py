@@ -4,9 +4,9 @@ scoring the alignment key (alignment)."""
 from kg.evaluate.alignment import evaluate_alignment
 from kg.evaluate.keys import load_alignment_key, load_keys
 from kg.evaluate.matching import comparable_name, indicator_similarity, name_keys, values_equal
-from kg.evaluate.mentions import EvalReport, Score, evaluate
+from kg.evaluate.mentions import CATEGORIES, EvalReport, Score, evaluate
 
 __all__ = [
-    "EvalReport", "Score", "comparable_name", "evaluate", "evaluate_alignment", "indicator_similarity",
+    "CATEGORIES", "EvalReport", "Score", "comparable_name", "evaluate", "evaluate_alignment", "indicator_similarity",
     "load_alignment_key", "load_keys", "name_keys", "values_equal",
 ]
