@@ -21,7 +21,7 @@ from kg.indicators import link_targets
 from kg.lexicon import Lexicon, concept_id, generic_trailing, load_lexicon, merge_key, strip_generic
 from kg.records import Concept, Corpus, Mention
 from kg.resources import lexicon as load_yaml
-from kg.text import BOOK_TITLE, QUOTED, SectionIndex, normalise_name, sentence_around, sentence_bounds
+from kg.text import BOOK_TITLE, CLOSING_QUOTES, QUOTED, SectionIndex, normalise_name, sentence_around, sentence_bounds
 
 
 
@@ -106,7 +106,7 @@ def learned_heads(mentions: list[Mention], texts: dict[str, str],
     # where found names end: a mention's end, and inside it each closing quote mark (“…联合体”建设)
     ends = {(m.doc_id, m.end) for m in mentions if m.type == "program"}
     ends |= {(m.doc_id, m.start + i) for m in mentions if m.type == "program"
-             for i, char in enumerate(m.text) if char in "”’」』"}
+             for i, char in enumerate(m.text) if char in CLOSING_QUOTES}
     heads: dict[str, Optional[str]] = {}
     for head, names in sorted(names_by_head.items()):
         if len(names) < settings.min_names:
@@ -252,7 +252,9 @@ def link(mentions: list[Mention], lexicon: Optional[Lexicon] = None, corpus: Opt
     if corpus is not None:
         extra = propagate(mentions, corpus, lexicon, held_out=held_out)
         mentions = sorted([*mentions, *extra], key=lambda m: (m.doc_id, m.start, m.end, m.type))
-    canonicals = {id(m): canonical_form(m.matching, lexicon) for m in mentions if m.type == "program"}
+    # a coordination (甲和乙工程) carries the name it makes (甲工程) from extraction
+    canonicals = {id(m): canonical_form(m.canonical if m.source == "coordinated" and m.canonical else m.matching, lexicon)
+                  for m in mentions if m.type == "program"}
 
     groups: dict[str, list[Mention]] = {}
     curated_by_key: dict[str, Concept] = {}

@@ -24,6 +24,8 @@ LIST_SEPARATORS = "、，,"  # between the items of an enumeration (甲、乙，
 CLAUSE_SEPARATORS = LIST_SEPARATORS + "；"  # between items or clauses of one sentence
 COLONS = "：:"
 PARENTHESES = "（）()"
+OPENING_PARENTHESES = "（("
+TITLE_MARKS = "《》"  # book-title marks around a cited document
 DASHES = "—－-"  # em dash, full-width and ASCII hyphen-minus
 INLINE_SPACES = " \u3000\t\v"  # spaces within a line: ASCII, ideographic (full-width), tabs
 # Marks a name never runs across: sentence and clause ends, colons, brackets, quotes, line ends.

@@ -94,7 +94,7 @@ def test_wheel_installs_and_builds_the_corpus_outside_the_checkout(tmp_path):
     with zipfile.ZipFile(wheel) as archive:
         shipped = set(archive.namelist())
     for data in ["kg/ontology/kg.ttl", "kg/ontology/shapes.ttl", "kg/ontology/lexicon/alignment.yaml",
-                 "kg/ontology/queries/documents.rq", "kg/templates/view.html"]:
+                 "kg/ontology/queries/documents.rq", "kg/templates/view.html", "kg/ner/model/meta.json"]:
         assert data in shipped, f"{data} is not in the wheel"
 
     venv = _venv_with_dev_dependencies(tmp_path)

@@ -45,7 +45,8 @@ def department_pattern() -> tuple[re.Pattern, dict[str, str]]:
     cut = "".join(map(re.escape, config["not_followed_by"]))
     return re.compile(f"(?:(?P<remit>{alternation(config['government_remits'])})"
                       f"(?P<unit>{alternation(config['government_units'])})"
-                      f"|委(?P<party>{alternation(config['party_units'])}))(?![{cut}])"), units
+                      f"|{re.escape(config['party_committee'])}(?P<party>{alternation(config['party_units'])}))"
+                      f"(?![{cut}])"), units
 
 
 def _place_before(text: str, end: int) -> int:
@@ -76,8 +77,9 @@ def find_departments(text: str) -> list[tuple[int, int, str, str]]:
             start -= len(level)
         else:
             start = place_start
-        if text.endswith("中共", 0, start):
-            start -= 2
+        prefix = _config()["departments"]["party_prefix"]
+        if text.endswith(prefix, 0, start):
+            start -= len(prefix)
         unit = match.group("party") or match.group("unit")
         found.append((start, match.end(), units[unit], "department"))
     return found

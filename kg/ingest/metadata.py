@@ -20,10 +20,10 @@ from kg import places
 from kg.ingest.clean import is_heading_like
 from kg.records import DocumentMeta
 from kg.resources import lexicon as load_yaml
+from kg.text import OPENING_PARENTHESES, SENTENCE_ENDS, TITLE_MARKS
 
 CJK_SPACE = re.compile(r"(?<=[\u4e00-\u9fff])[ \u3000]+(?=[\u4e00-\u9fff0-9])|(?<=[0-9])[ \u3000]+(?=[\u4e00-\u9fff])")
-NOT_IN_TITLES = "。；！？，"  # a title is a phrase, never a sentence or a clause
-CHINESE_DIGITS = str.maketrans("〇零○ＯO０一二三四五六七八九", "00000012345678" + "9")
+NOT_IN_TITLES = SENTENCE_ENDS + "，"  # a title is a phrase, never a sentence or a clause
 
 
 def compact(text: str) -> str:
@@ -97,7 +97,7 @@ def _title_at(lines: list[str], index: int) -> Optional[tuple[str, int]]:
 
 
 def _unquote(title: str) -> str:
-    return compact(title.replace("《", "").replace("》", ""))
+    return compact(title.translate(str.maketrans("", "", TITLE_MARKS)))
 
 
 def find_title(lines: list[str]) -> TitleFinding:
@@ -125,7 +125,7 @@ def find_title(lines: list[str]) -> TitleFinding:
                     return found
             found.title = title
             return found
-        if "《" in title or "》" in title:  # a cited title inside a cover line, not this document's
+        if any(mark in title for mark in TITLE_MARKS):  # a cited title inside a cover line, not this document's
             index = last + 1
             continue
         found.title, found.line = title, index
@@ -217,7 +217,10 @@ def title_issuers(title: Optional[str]) -> list[str]:
 
 
 def _chinese_year(text: str) -> int:
-    return int(text) if text.isdigit() and text.isascii() else int(text.translate(CHINESE_DIGITS))
+    if text.isdigit() and text.isascii():
+        return int(text)
+    cues = _cues()
+    return int(text.translate(str.maketrans(cues["year_digit_characters"], cues["year_digit_values"])))
 
 
 @dataclass
@@ -237,14 +240,14 @@ def closing_block(lines: list[str], ends: list[int]) -> Closing:
         for index in reversed(window):
             line = compact(lines[index])
             date = cues["date_re"].search(line)
-            if not date or any(mark in line for mark in "，。；") or len(line) > cues["signature_max_chars"]:
+            if not date or any(mark in line for mark in NOT_IN_TITLES) or len(line) > cues["signature_max_chars"]:
                 continue
             year = _chinese_year(date.group("year"))
             before, after = line[:date.start()].strip(), line[date.end():].strip()
             if cues["printed_by_re"].search(after):  # 版记: the printing office's line
                 closing.printed_year = closing.printed_year or year
                 continue
-            if after and not after.startswith(("（", "(")):
+            if after and not after.startswith(tuple(OPENING_PARENTHESES)):
                 continue
             names = split_issuers(lines[index][:lines[index].find(date.group(0)[:4])]) if before else []
             above = index - 1
@@ -370,7 +373,8 @@ def infer_doc_number(head_lines: list[str]) -> tuple[Optional[str], Optional[int
             glued = cues["doc_number_prefix_cut_re"].match(prefix)
             if glued and len(glued.group(0)) >= 4 and len(prefix) > len(glued.group(0)):
                 prefix = prefix[len(glued.group(0)):]
-            return f"{prefix}〔{bare.group('year')}〕{bare.group('n')}号", int(bare.group("year"))
+            return cues["doc_number_format"].format(prefix=prefix, year=bare.group("year"), n=bare.group("n")), \
+                int(bare.group("year"))
     return None, None
 
 
