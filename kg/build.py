@@ -73,6 +73,7 @@ def analyse(
     progress: Optional[Callable[[int, int, Document], None]] = None,
     summary: Optional[BuildSummary] = None,
     held_out: Optional[str] = None,
+    use_model: bool = True,
 ) -> Corpus:
     """Run ingest -> structure -> extract -> link -> align in memory and return the Corpus.
 
@@ -86,7 +87,7 @@ def analyse(
     summary.notices = list(ingested.notices)
     corpus = Corpus(documents=ingested.documents, upper_overrides=ingested.upper_overrides)
     with timed("extract"):
-        nlp = make_pipeline(use_lexicon=use_lexicon)
+        nlp = make_pipeline(use_lexicon=use_lexicon, use_model=use_model)
     mentions: list[Mention] = []
     analysed: list[Document] = []
     for done, document in enumerate(corpus.documents, start=1):
@@ -138,6 +139,7 @@ def build(
     views: bool = True,
     reports: bool = True,
     progress: Optional[Callable[[int, int, Document], None]] = None,
+    use_model: bool = True,
 ) -> BuildSummary:
     """Build graph, store, tables, views and reports for a corpus folder into `out_dir`.
 
@@ -148,7 +150,7 @@ def build(
     target = check_build_target(out_dir, corpus_dir)  # before any expensive work
     summary = BuildSummary(out_dir=Path(out_dir))
     timed = stage_timer(summary)
-    corpus = analyse(corpus_dir, use_lexicon, manifest, use_manifest, progress, summary)
+    corpus = analyse(corpus_dir, use_lexicon, manifest, use_manifest, progress, summary, use_model=use_model)
     if not corpus.documents:
         reasons = "; ".join(str(e) for e in summary.errors) or "no .txt, .docx, .pdf or .html files"
         raise InputError(corpus_dir, f"nothing to build: {reasons}")

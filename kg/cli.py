@@ -106,10 +106,11 @@ MENTION_TYPES = ("program", "organization", "cited_document", "place", "person",
               help="Manifest (YAML or CSV); default: manifest.yaml|csv inside CORPUS_DIR.")
 @click.option("--no-manifest", is_flag=True, help="Ignore any manifest: infer all metadata from the texts.")
 @click.option("--no-lexicon", is_flag=True, help="Switch off the curated program lexicon (discovery only).")
+@click.option("--no-ner", is_flag=True, help="Rules only: switch off the trained named-entity recogniser (kg/ner).")
 @click.option("--no-views", is_flag=True, help="Skip the HTML views.")
 @click.option("--no-reports", is_flag=True, help="Skip the alignment and continuity reports.")
 @handle_errors
-def build(corpus_dir, out_dir, manifest, no_manifest, no_lexicon, no_views, no_reports):
+def build(corpus_dir, out_dir, manifest, no_manifest, no_lexicon, no_ner, no_views, no_reports):
     """Build graph, store, tables, views and reports for CORPUS_DIR.
 
     Writes build/text/, documents.csv, mentions.jsonl, alignments.jsonl, graph.trig,
@@ -124,7 +125,7 @@ def build(corpus_dir, out_dir, manifest, no_manifest, no_lexicon, no_views, no_r
 
         summary = build_corpus(
             corpus_dir, out_dir, use_lexicon=not no_lexicon, manifest=manifest, use_manifest=not no_manifest,
-            views=not no_views, reports=not no_reports, progress=progress,
+            views=not no_views, reports=not no_reports, progress=progress, use_model=not no_ner,
         )
     click.echo(format_summary(summary))
     for notice in summary.notices:

@@ -9,7 +9,6 @@ into the whole text.
 from __future__ import annotations
 
 import bisect
-import importlib
 from typing import Optional, Sequence
 
 import spacy
@@ -18,10 +17,12 @@ from spacy.tokens import Span
 
 import kg.components  # noqa: F401  (registers Span._.kg)
 import kg.components.cited_documents  # noqa: F401  (registers the factories)
+import kg.components.entities  # noqa: F401
 import kg.components.organizations  # noqa: F401
 import kg.components.people  # noqa: F401
 import kg.components.places  # noqa: F401
 import kg.components.programs  # noqa: F401
+import kg.components.targets  # noqa: F401
 from kg.records import Document, Mention, Section
 from kg.text import SENTENCE_END, SectionIndex, sentence_around, sentence_bounds
 
@@ -40,8 +41,9 @@ PIECE_CHARS = 100_000
 MENTION_FIELDS = ("canonical", "subtype", "parent", "indicator", "value", "unit", "comparator", "year", "kind")
 
 
-def make_pipeline(use_lexicon: bool = True, segmenter: str = "char") -> Language:
-    """``spacy.blank("zh")`` with the extraction components (and ``kg_targets`` when available)."""
+def make_pipeline(use_lexicon: bool = True, segmenter: str = "char", use_model: bool = True) -> Language:
+    """``spacy.blank("zh")`` with the rule components, then (``use_model``) the trained recogniser's
+    names where the rules found none (``kg.components.entities``)."""
     config = {"nlp": {"tokenizer": {"segmenter": segmenter}}}
     nlp = spacy.blank("zh", config=config)
     if segmenter == "jieba":
@@ -51,13 +53,9 @@ def make_pipeline(use_lexicon: bool = True, segmenter: str = "char") -> Language
     nlp.add_pipe("kg_cited_documents")
     nlp.add_pipe("kg_places")
     nlp.add_pipe("kg_people")
-    try:
-        importlib.import_module("kg.components.targets")
-    except ModuleNotFoundError as exc:
-        if exc.name != "kg.components.targets":
-            raise
-    else:
-        nlp.add_pipe("kg_targets")
+    nlp.add_pipe("kg_targets")
+    if use_model:
+        nlp.add_pipe("kg_entities")
     return nlp
 
 

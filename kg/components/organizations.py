@@ -10,6 +10,8 @@ import functools
 import re
 from typing import Optional
 
+from jieba import posseg
+
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -19,6 +21,9 @@ from kg.text import BOOK_TITLE
 
 MAX_NAME_CHARS = 20
 NAME_CHAR = re.compile(r"[\u4e00-\u9fff0-9A-Za-z·]")
+
+
+IDEOGRAPHS = re.compile(r"[\u4e00-\u9fff]+")
 
 
 @functools.lru_cache(maxsize=1)
@@ -206,6 +211,37 @@ def _strip_leading_names(core: str, with_known: bool = False) -> str:
             break
         core = core[len(starter):]
     return core
+
+
+def model_name(name: str) -> Optional[tuple[int, str]]:
+    """A name the trained recogniser found, on the rules' terms: (where it starts, after any
+    boundary word it opens with such as 联合 or 支持, its type), or None (see ``typed_name``)."""
+    suffixes = _config()["suffixes"]
+    suffix = next((x for x in sorted(suffixes, key=len, reverse=True) if name.endswith(x)), None)
+    if suffix is None:
+        return None
+    start = after_last_boundary(name[:-len(suffix)], _config()["left_boundaries"])
+    kind = typed_name(name[start:])
+    return (start, kind) if kind is not None else None
+
+
+def typed_name(name: str) -> Optional[str]:
+    """The organization type of a name found by another source (the trained recogniser): the type
+    of the longest suffix it ends with, when what precedes the suffix, less its place names, is a
+    specific core (高水平大学 and 家长委员会 are kinds, not bodies) holding a proper noun
+    (``model_core_tags``); None otherwise."""
+    suffixes = _config()["suffixes"]
+    suffix = next((x for x in sorted(suffixes, key=len, reverse=True) if name.endswith(x)), None)
+    if suffix is None:
+        return None
+    prefix = name[:-len(suffix)]
+    core = _strip_leading_names(prefix, with_known=True)
+    if len(core) < 2 or _is_generic(core) or core in suffixes or not IDEOGRAPHS.fullmatch(core):
+        return None  # no core, a kind of body (高水平大学), or two type words (幼儿园学校)
+    proper = tuple(_config()["model_core_tags"])
+    if not any(word.flag in proper for word in posseg.cut(prefix, HMM=False)):
+        return None
+    return suffixes[suffix]
 
 
 def find_organizations(text: str) -> list[tuple[int, int, str, str]]:
