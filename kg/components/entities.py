@@ -26,8 +26,7 @@ from spacy.tokens import Doc
 
 from kg import ner
 from kg.components import alternation, load_yaml, make_span
-from kg.components.organizations import _config as organization_config
-from kg.components.organizations import model_name
+from kg.components.organizations import model_name, organization_config
 
 RULE_KEYS = ("kg_programs", "kg_organizations", "kg_cited_documents", "kg_places", "kg_people", "kg_targets")
 PERSON_CHARS = (2, 4)

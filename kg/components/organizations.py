@@ -27,25 +27,25 @@ IDEOGRAPHS = re.compile(r"[\u4e00-\u9fff]+")
 
 
 @functools.lru_cache(maxsize=1)
-def _config() -> dict:
+def organization_config() -> dict:
     return load_yaml("organizations.yaml")
 
 
 @functools.lru_cache(maxsize=1)
 def known_bodies() -> Gazetteer:
-    return Gazetteer({name: org_type for org_type, names in _config()["known"].items() for name in names})
+    return Gazetteer({name: org_type for org_type, names in organization_config()["known"].items() for name in names})
 
 
 def _known_in(text: str) -> list[tuple[int, int, str]]:
     """Known bodies not continued by another word (教育部门 is no 教育部)."""
-    cut = set(_config()["known_not_followed_by"])
+    cut = set(organization_config()["known_not_followed_by"])
     return [(s, e, t) for s, e, t in known_bodies().finditer(text) if text[e:e + 1] not in cut]
 
 
 @functools.lru_cache(maxsize=1)
 def department_pattern() -> tuple[re.Pattern, dict[str, str]]:
     """remit + government unit, or 委 + party unit; the place or level in front is found by code."""
-    config = _config()["departments"]
+    config = organization_config()["departments"]
     units = {**config["government_units"], **config["party_units"]}
     cut = "".join(map(re.escape, config["not_followed_by"]))
     return re.compile(f"(?:(?P<remit>{alternation(config['government_remits'])})"
@@ -68,7 +68,7 @@ def _place_before(text: str, end: int) -> int:
 def find_departments(text: str) -> list[tuple[int, int, str, str]]:
     """市人社局, 县退役军人事务局, 广东省卫生健康委员会, 省委组织部, 中共杭州市委宣传部: a department
     needs a place name or a level character in front (人社部门 and 卫健委员 are none)."""
-    config = _config()["departments"]
+    config = organization_config()["departments"]
     pattern, units = department_pattern()
     levels = sorted(config["level_characters"], key=len, reverse=True)
     found = []
@@ -82,7 +82,7 @@ def find_departments(text: str) -> list[tuple[int, int, str, str]]:
             start -= len(level)
         else:
             start = place_start
-        prefix = _config()["departments"]["party_prefix"]
+        prefix = organization_config()["departments"]["party_prefix"]
         if text.endswith(prefix, 0, start):
             start -= len(prefix)
         unit = match.group("party") or match.group("unit")
@@ -92,7 +92,7 @@ def find_departments(text: str) -> list[tuple[int, int, str, str]]:
 
 @functools.lru_cache(maxsize=1)
 def suffix_pattern() -> re.Pattern:
-    config = _config()
+    config = organization_config()
     not_followed_by = "".join(map(re.escape, config["suffix_not_followed_by"]))
     return re.compile(f"(?:{alternation(config['suffixes'])})(?![{not_followed_by}])")
 
@@ -109,14 +109,14 @@ def _left_context(text: str, end: int) -> tuple[int, str]:
 def _starts(context_start: int, context: str) -> list[int]:
     """Offsets (into the text) where a place name or a name starter begins inside ``context``."""
     starts = [context_start + s for s, _, _ in place_gazetteer().finditer(context)]
-    for starter in _config()["name_starters"]:
+    for starter in organization_config()["name_starters"]:
         starts += [context_start + m.start() for m in re.finditer(re.escape(starter), context)]
     return sorted(set(starts))
 
 
 def _after_boundary(context_start: int, context: str) -> int:
     """Offset just after the last boundary word (成立, 和, 的 …) of ``context``."""
-    return context_start + after_last_boundary(context, _config()["left_boundaries"])
+    return context_start + after_last_boundary(context, organization_config()["left_boundaries"])
 
 
 def _name_start(text: str, context_start: int, context: str, suffix_start: int, suffix: str,
@@ -131,18 +131,18 @@ def _name_start(text: str, context_start: int, context: str, suffix_start: int, 
             continue  # 市委市政府: two known bodies side by side, found by their own names
         if _after_boundary(0, rest) == 0 and not _inner_suffix(rest, suffix):
             return start
-    if suffix in _config()["bare_suffixes"]:
+    if suffix in organization_config()["bare_suffixes"]:
         # a level character opening the name is the short form of its place (市教育电视台)
         start = _after_boundary(context_start, context)
-        level = next((w for w in _config()["departments"]["level_characters"] if text.startswith(w, start)), "")
+        level = next((w for w in organization_config()["departments"]["level_characters"] if text.startswith(w, start)), "")
         rest = text[start + len(level):suffix_start]
-        if level and rest and rest[0] not in _config()["departments"]["level_not_followed_by"] and _after_boundary(0, rest) == 0 and not _inner_suffix(rest, suffix):
+        if level and rest and rest[0] not in organization_config()["departments"]["level_not_followed_by"] and _after_boundary(0, rest) == 0 and not _inner_suffix(rest, suffix):
             return start
     if remit:
         start = _after_boundary(context_start, context)
         # 与 joins words inside a remit (终身教育与学习型城市…委员会), so it is no boundary word —
         # except as the first word of the clause (…，与市场监督管理局等配合)
-        if text[start:start + 1] in _config()["clause_opening_joiners"]:
+        if text[start:start + 1] in organization_config()["clause_opening_joiners"]:
             start += 1
         return None if _inner_suffix(text[start:suffix_start], suffix) else start
     return None
@@ -152,7 +152,7 @@ def _inner_suffix(rest: str, suffix: str) -> bool:
     """True when ``rest`` (the words before ``suffix``) holds another name's suffix — unless
     ``suffix`` names a unit of an institution and the other name ends right before it
     (浙江大学 + 研究生院, 人才工作领导小组 + 办公室) or is a university (四川大学 + 华西 + 医院)."""
-    config = _config()
+    config = organization_config()
     if suffix not in config["sub_unit_suffixes"]:
         return suffix_pattern().search(rest) is not None
     return any(m.end() != len(rest) and config["suffixes"][m.group(0)] != "university"
@@ -181,7 +181,7 @@ def _tiled_by_known(name: str) -> bool:
 
 def _is_generic(core: str) -> bool:
     """True when the part before the suffix is only generic words (民办学校, 高水平大学)."""
-    words = sorted(_config()["generic_name_words"], key=len, reverse=True)
+    words = sorted(organization_config()["generic_name_words"], key=len, reverse=True)
     rest = core
     while rest:
         for word in words:
@@ -195,7 +195,7 @@ def _is_generic(core: str) -> bool:
 
 def _strip_leading_names(core: str, with_known: bool = False) -> str:
     """The core without the place names and name starters (and known bodies) it opens with."""
-    starters = sorted(_config()["name_starters"], key=len, reverse=True)
+    starters = sorted(organization_config()["name_starters"], key=len, reverse=True)
     while core:
         match = next(iter(place_gazetteer().finditer(core)), None)
         if match is not None and match[0] == 0:
@@ -216,11 +216,11 @@ def _strip_leading_names(core: str, with_known: bool = False) -> str:
 def model_name(name: str) -> Optional[tuple[int, str]]:
     """A name the trained recogniser found, on the rules' terms: (where it starts, after any
     boundary word it opens with such as 联合 or 支持, its type), or None (see ``typed_name``)."""
-    suffixes = _config()["suffixes"]
+    suffixes = organization_config()["suffixes"]
     suffix = next((x for x in sorted(suffixes, key=len, reverse=True) if name.endswith(x)), None)
     if suffix is None:
         return None
-    start = after_last_boundary(name[:-len(suffix)], _config()["left_boundaries"])
+    start = after_last_boundary(name[:-len(suffix)], organization_config()["left_boundaries"])
     kind = typed_name(name[start:])
     return (start, kind) if kind is not None else None
 
@@ -230,7 +230,7 @@ def typed_name(name: str) -> Optional[str]:
     of the longest suffix it ends with, when what precedes the suffix, less its place names, is a
     specific core (高水平大学 and 家长委员会 are kinds, not bodies) holding a proper noun
     (``model_core_tags``); None otherwise."""
-    suffixes = _config()["suffixes"]
+    suffixes = organization_config()["suffixes"]
     suffix = next((x for x in sorted(suffixes, key=len, reverse=True) if name.endswith(x)), None)
     if suffix is None:
         return None
@@ -238,7 +238,7 @@ def typed_name(name: str) -> Optional[str]:
     core = _strip_leading_names(prefix, with_known=True)
     if len(core) < 2 or _is_generic(core) or core in suffixes or not IDEOGRAPHS.fullmatch(core):
         return None  # no core, a kind of body (高水平大学), or two type words (幼儿园学校)
-    proper = tuple(_config()["model_core_tags"])
+    proper = tuple(organization_config()["model_core_tags"])
     if not any(word.flag in proper for word in posseg.cut(prefix, HMM=False)):
         return None
     return suffixes[suffix]
@@ -246,7 +246,7 @@ def typed_name(name: str) -> Optional[str]:
 
 def find_organizations(text: str) -> list[tuple[int, int, str, str]]:
     """(start, end, type, rule) of organization names; the longest name wins where they overlap."""
-    config = _config()
+    config = organization_config()
     found: list[tuple[int, int, str, str]] = [(s, e, t, "known-body") for s, e, t in _known_in(text)]
     found += find_departments(text)
     titles = [m.span() for m in BOOK_TITLE.finditer(text)]
@@ -277,7 +277,7 @@ def find_organizations(text: str) -> list[tuple[int, int, str, str]]:
 
 def short_form_schools(text: str) -> list[tuple[int, int, str, str]]:
     """Schools named by the city's short form: 市二中, 市十一中学, 市荀子中学."""
-    config = _config()
+    config = organization_config()
     found = []
     for match in re.finditer(config["short_school"], text):
         name = match.group("name")
