@@ -37,6 +37,11 @@ def test_a_person_is_kept_beside_a_title_only(nlp):
     assert [n for n in names(nlp, text, "person")] == [("王建国", 13, "ner"), ("李明华", 24, "ner")]
 
 
+def test_a_title_after_punctuation_still_opens_a_window(nlp):
+    text = "一、就业服务\n召开推进会，局长李明华出席。\n"
+    assert names(nlp, text, "person") == [("李明华", 15, "ner")]
+
+
 def test_rules_win_where_both_find_a_name(nlp):
     text = "一、人才引进\n邀请北京协和医学院专家授课。\n"
     assert names(nlp, text, "organization") == [("北京协和医学院", 9, "suffix")]

@@ -30,6 +30,7 @@ from kg.components.organizations import model_name, organization_config
 
 RULE_KEYS = ("kg_programs", "kg_organizations", "kg_cited_documents", "kg_places", "kg_people", "kg_targets")
 PERSON_CHARS = (2, 4)
+IDEOGRAPH = re.compile(r"[\u4e00-\u9fff]")
 # characters the model reads before and after an uncovered type word or title
 WINDOW_BEFORE, WINDOW_AFTER = 12, 4
 
@@ -63,7 +64,9 @@ def candidate_windows(text: str, taken: list[tuple[int, int]]) -> list[tuple[int
     """Where the model reads: around each type word or title no rule mention covers, the
     ``WINDOW_BEFORE`` characters before it and ``WINDOW_AFTER`` after it (a name ends at its type
     word, and stands just before or after a title), within its clause; overlapping windows merged."""
-    clues = [m.span() for m in clue_pattern().finditer(text) if not _overlaps(taken, *m.span())]
+    roles = set(load_yaml("people.yaml")["roles"])
+    clues = [m.span() for m in clue_pattern().finditer(text) if not _overlaps(taken, *m.span())
+             and (m.group(0) in roles or _named_before(text, m.start()))]
     if not clues:
         return []
     clause_starts, clause_ends = zip(*ner.clauses(text))
@@ -77,6 +80,18 @@ def candidate_windows(text: str, taken: list[tuple[int, int]]) -> list[tuple[int
         else:
             windows.append((left, right))
     return windows
+
+
+def _named_before(text: str, start: int) -> bool:
+    """Whether the type word or title at ``start`` can follow a name: an ideograph before it, and
+    not a generic word (民办学校, 中等职业学校 name kinds of schools)."""
+    before = text[max(0, start - 2):start]
+    return bool(before) and IDEOGRAPH.fullmatch(before[-1]) is not None and before not in generic_words()
+
+
+@functools.lru_cache(maxsize=1)
+def generic_words() -> frozenset[str]:
+    return frozenset(organization_config()["generic_name_words"])
 
 
 def beside_a_role(text: str, start: int, end: int) -> bool:
