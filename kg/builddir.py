@@ -13,11 +13,12 @@ from pathlib import Path
 from kg.analysis.hierarchy import hierarchy
 from kg.errors import InputError
 from kg.fileio import read_jsonl, write_csv, write_json, write_jsonl, write_text
+from kg.text import CELL_LIST_SEPARATOR
 from kg.records import Alignment, Concept, Corpus, Document, DocumentMeta, Mention, Section, Segment, text_file_name
 
 # documents.csv: the analyst table promised in the README (stable column order)
 DOCUMENTS_CSV_COLUMNS = [
-    "doc_id", "title", "issuer", "level", "region", "year", "period_start", "period_end", "doc_type",
+    "doc_id", "title", "issuer", "co_issuers", "level", "region", "year", "period_start", "period_end", "doc_type",
     "doc_number", "signatory", "parent", "measures", "sha256", "status",
 ]
 
@@ -26,7 +27,7 @@ def write_tables(corpus: Corpus, out_dir: Path) -> None:
     """The analyst tables and the stage outputs later commands read back (see load_corpus)."""
     for document in corpus.documents:
         write_text(out_dir / "text" / text_file_name(document.doc_id), document.text)
-    metas = [asdict(d.meta) for d in corpus.documents]
+    metas = [{**asdict(d.meta), "co_issuers": CELL_LIST_SEPARATOR.join(d.meta.co_issuers)} for d in corpus.documents]
     write_csv(out_dir / "documents.csv", DOCUMENTS_CSV_COLUMNS, metas)
     write_jsonl(out_dir / "documents.jsonl", (
         {**asdict(d.meta), "segments": [asdict(s) for s in d.segments]} for d in corpus.documents

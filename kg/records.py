@@ -44,7 +44,7 @@ class DocumentMeta:
 
     doc_id: str
     title: Optional[str] = None
-    issuer: Optional[str] = None
+    issuer: Optional[str] = None  # the lead issuer
     level: Level = "unknown"
     region: Optional[str] = None
     year: Optional[int] = None
@@ -61,6 +61,7 @@ class DocumentMeta:
     source_format: Optional[str] = None  # txt | docx | pdf | html
     encoding: Optional[str] = None  # detected encoding of a .txt / .html source
     script: Optional[str] = None  # simplified | traditional (None: not yet detected)
+    co_issuers: list[str] = field(default_factory=list)  # the other issuers of a joint document, as printed
 
     def __post_init__(self) -> None:
         check_choice(self, "level", Level)

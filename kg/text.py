@@ -26,6 +26,7 @@ COLONS = "：:"
 PARENTHESES = "（）()"
 OPENING_PARENTHESES = "（("
 TITLE_MARKS = "《》"  # book-title marks around a cited document
+CELL_LIST_SEPARATOR = "；"  # between the items of a list in one table cell (documents.csv)
 DASHES = "—－-"  # em dash, full-width and ASCII hyphen-minus
 INLINE_SPACES = " \u3000\t\v"  # spaces within a line: ASCII, ideographic (full-width), tabs
 # Marks a name never runs across: sentence and clause ends, colons, brackets, quotes, line ends.

@@ -80,6 +80,22 @@ def test_joint_county_document():
     assert (meta.issuer, meta.level, meta.region) == ("中共苍南县委", "county", "温州市苍南县")
     assert (meta.year, meta.doc_type, meta.doc_number) == (2019, "实施意见", "苍委发〔2019〕12号")
     assert infer_issuers(lines_of(JOINT_COUNTY), meta.title) == ["中共苍南县委", "苍南县人民政府"]
+    assert meta.co_issuers == ["苍南县人民政府"]
+
+
+def test_co_issuers_reach_the_table_and_the_graph(tmp_path):
+    from kg.builddir import read_documents_csv, write_tables
+    from kg.rdf.graph import build_graph
+    from kg.rdf.namespace import doc_iri, org_iri
+    from kg.records import Corpus, Document
+    from rdflib.namespace import DCTERMS
+
+    document = Document(infer_metadata(JOINT_COUNTY, "a"), JOINT_COUNTY)
+    corpus = Corpus(documents=[document], sections={"a": []})
+    write_tables(corpus, tmp_path)
+    assert read_documents_csv(tmp_path)[0]["co_issuers"] == "苍南县人民政府"
+    creators = {o for _, _, o, _ in build_graph(corpus).quads((doc_iri("a"), DCTERMS.creator, None, None))}
+    assert creators == {org_iri("中共苍南县委"), org_iri("苍南县人民政府")}
 
 
 def test_wrapper_notice_with_its_enclosed_document_is_the_enclosed_document():

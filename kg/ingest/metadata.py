@@ -405,6 +405,7 @@ def infer_metadata(text: str, doc_id: str, title: Optional[str] = None) -> Docum
         doc_id=doc_id,
         title=title,
         issuer=issuer,
+        co_issuers=[name for name in issuers[1:] if name != issuer],
         level=infer_level(issuer, title),
         region=infer_region(issuer, title),
         year=year,

@@ -165,8 +165,8 @@ def _document_triples(doc: Document) -> Iterator[tuple]:
         for prop, year in ((TIME.hasBeginning, meta.period_start), (TIME.hasEnd, meta.period_end)):
             if year:
                 yield period, prop, year_iri(year)
-    if meta.issuer:
-        yield iri, DCTERMS.creator, org_iri(meta.issuer)
+    for issuer in [meta.issuer, *meta.co_issuers] if meta.issuer else meta.co_issuers:
+        yield iri, DCTERMS.creator, org_iri(issuer)
     if meta.signatory:
         yield iri, KG.signatory, person_iri(meta.signatory)
     if meta.region:
@@ -186,9 +186,9 @@ def _shared_resource_triples(doc: Document) -> Iterator[tuple]:
         if year:
             yield year_iri(year), RDF.type, TIME.Instant
             yield year_iri(year), IN_XSD_GYEAR, _gyear(year)
-    if meta.issuer:
-        yield org_iri(meta.issuer), RDF.type, ORG.Organization
-        yield org_iri(meta.issuer), RDFS.label, _zh(meta.issuer)
+    for issuer in [meta.issuer, *meta.co_issuers] if meta.issuer else meta.co_issuers:
+        yield org_iri(issuer), RDF.type, ORG.Organization
+        yield org_iri(issuer), RDFS.label, _zh(issuer)
     if meta.signatory:
         yield person_iri(meta.signatory), RDF.type, FOAF.Person
         yield person_iri(meta.signatory), FOAF.name, _zh(meta.signatory)
