@@ -180,3 +180,16 @@ def test_a_coordinated_name_is_its_own_concept(nlp):
 ])
 def test_governing_bodies_core_words_and_designations(text, expected):
     assert _found(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    # the families the issue names: a generic filter used to reject these ...
+    ("实施中小学生健康教育行动计划，推进全民健康。", [("中小学生健康教育行动计划", 2, "head-noun")]),
+    ("推进依法治校示范校创建。", [("依法治校示范校", 2, "head-noun")]),
+    ("建设就业创业服务管理平台。", [("就业创业服务管理平台", 2, "head-noun")]),
+    # ... and these heads were not in the list
+    ("举办非遗文化成就巡礼。", [("非遗文化成就巡礼", 2, "head-noun")]),
+    ("组织开展优秀科技工作者评选。", [("优秀科技工作者评选", 4, "head-noun")]),
+])
+def test_the_issues_named_misses_are_found(text, expected):
+    assert _found(text) == expected
