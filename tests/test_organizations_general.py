@@ -44,3 +44,43 @@ def orgs(text):
 ])
 def test_organizations_of_other_fields(text, expected):
     assert orgs(text) == expected
+
+
+# --------------------------------------------------------------------------- sections of a body
+
+def section_units(text):
+    from kg.components.organizations import find_section_units
+
+    return [(text[s:e], text[s:body_end]) for s, e, body_end in find_section_units(text, find_organizations(text))]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("温州市教育局基础教育处负责统筹，县卫生健康局医政科配合。",
+     [("温州市教育局基础教育处", "温州市教育局"), ("县卫生健康局医政科", "县卫生健康局")]),
+    ("由省人力资源社会保障厅职业能力建设处牵头。", [("省人力资源社会保障厅职业能力建设处", "省人力资源社会保障厅")]),
+    # references to several sections, a following word, a title: no section
+    ("县教育局各科室要落实责任，市教育局相关处室配合。", []),
+    ("市教育局加强科学管理，市卫健委处理投诉。", []),
+    ("市教育局处长会议。", []),
+])
+def test_a_section_printed_after_its_body_is_a_unit_of_it(text, expected):
+    assert section_units(text) == expected
+
+
+def test_a_section_reaches_the_graph_as_a_sub_organization():
+    from rdflib.namespace import ORG
+
+    from kg.extract import extract, make_pipeline
+    from kg.rdf.graph import build_graph
+    from kg.rdf.namespace import org_iri
+    from kg.records import Corpus, Document, DocumentMeta
+    from kg.structure import parse_structure
+
+    text = "一、职责\n温州市教育局基础教育处负责统筹。\n"
+    document = Document(DocumentMeta("crafted"), text)
+    sections = parse_structure(document)
+    mentions = extract(document, sections, make_pipeline(use_lexicon=False, use_model=False))
+    corpus = Corpus(documents=[document], sections={"crafted": sections}, mentions=mentions)
+    parents = {o for _, _, o, _ in build_graph(corpus).quads((org_iri("温州市教育局基础教育处"), ORG.subOrganizationOf,
+                                                                  None, None))}
+    assert parents == {org_iri("温州市教育局")}

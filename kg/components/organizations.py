@@ -295,14 +295,43 @@ def _longest(candidates: list[tuple[int, int, str, str]]) -> list[tuple[int, int
     return sorted(kept)
 
 
+@functools.lru_cache(maxsize=1)
+def section_unit_pattern() -> re.Pattern:
+    config = organization_config()["section_units"]
+    shortest, longest = config["core_chars"]
+    not_opening = alternation([*config["not_opening"], *organization_config()["left_boundaries"]])
+    cut = "".join(map(re.escape, config["ending_not_followed_by"]))
+    return re.compile(f"(?!{not_opening})[\u4e00-\u9fff]{{{shortest},{longest}}}?"
+                      f"(?:{alternation(config['endings'])})(?![{cut}])")
+
+
+def find_section_units(text: str, bodies: list[tuple[int, int, str, str]]) -> list[tuple[int, int, int]]:
+    """(start, end, body end) of the sections printed right after a body's name
+    (温州市教育局基础教育处): the section's name includes its body's, ``text[start:body end]``."""
+    config = organization_config()["section_units"]
+    found = []
+    for start, end, org_type, _ in bodies:
+        if org_type not in config["body_types"]:
+            continue
+        match = section_unit_pattern().match(text, end)
+        if match is not None:
+            found.append((start, match.end(), end))
+    return found
+
+
 @Language.factory("kg_organizations")
 def make_organizations(nlp: Language, name: str):
     known_bodies(), suffix_pattern(), department_pattern(), place_gazetteer()
 
     def organizations(doc: Doc) -> Doc:
-        return set_spans(doc, "kg_organizations", (
-            make_span(doc, start, end, "organization", subtype=org_type, source=rule)
-            for start, end, org_type, rule in find_organizations(doc.text)
-        ))
+        bodies = find_organizations(doc.text)
+        sections = find_section_units(doc.text, bodies)
+        return set_spans(doc, "kg_organizations", [
+            *(make_span(doc, start, end, "organization", subtype=org_type, source=rule)
+              for start, end, org_type, rule in bodies),
+            *(make_span(doc, start, end, "organization", subtype="section", source="section-unit",
+                        parent=doc.text[start:body_end])
+              for start, end, body_end in sections),
+        ])
 
     return organizations
