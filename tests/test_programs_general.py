@@ -148,7 +148,7 @@ def test_event_meeting_designation_and_code_heads(text, expected):
     ("落实乡村医生和基层医务人员全科转岗培训计划。", []),
     # a list of facilities, and attributes, share no head
     ("建设智慧病房、远程会诊工作室。", []),
-    ("实施基础性、先导性、全局性工程。", []),
+    ("实施基础性、战略性、引领性工程。", []),
 ])
 def test_coordinated_names_share_the_head(text, expected):
     found = find_programs(text, use_lexicon=False)

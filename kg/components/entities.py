@@ -38,13 +38,19 @@ WINDOW_BEFORE, WINDOW_AFTER = 12, 4
 @functools.lru_cache(maxsize=1)
 def clue_pattern() -> re.Pattern:
     """Where a name the rules would accept can end or stand: a type word or a title."""
-    words = [*organization_config()["suffixes"], *load_yaml("people.yaml")["roles"]]
+    words = [*organization_config()["suffixes"], *roles()]
     return re.compile(alternation(words))
 
 
 @functools.lru_cache(maxsize=1)
+def roles() -> frozenset[str]:
+    """Titles and honorifics printed beside a person's name (people.yaml)."""
+    return frozenset(load_yaml("people.yaml")["roles"])
+
+
+@functools.lru_cache(maxsize=1)
 def role_pattern() -> re.Pattern:
-    return re.compile(alternation(load_yaml("people.yaml")["roles"]))
+    return re.compile(alternation(roles()))
 
 
 def _rule_spans(doc: Doc) -> list[tuple[int, int]]:
@@ -64,9 +70,8 @@ def candidate_windows(text: str, taken: list[tuple[int, int]]) -> list[tuple[int
     """Where the model reads: around each type word or title no rule mention covers, the
     ``WINDOW_BEFORE`` characters before it and ``WINDOW_AFTER`` after it (a name ends at its type
     word, and stands just before or after a title), within its clause; overlapping windows merged."""
-    roles = set(load_yaml("people.yaml")["roles"])
     clues = [m.span() for m in clue_pattern().finditer(text) if not _overlaps(taken, *m.span())
-             and (m.group(0) in roles or _named_before(text, m.start()))]
+             and (m.group(0) in roles() or _named_before(text, m.start()))]
     if not clues:
         return []
     clause_starts, clause_ends = zip(*ner.clauses(text))

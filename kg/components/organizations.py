@@ -213,11 +213,20 @@ def _strip_leading_names(core: str, with_known: bool = False) -> str:
     return core
 
 
+@functools.lru_cache(maxsize=1)
+def _suffixes_longest_first() -> tuple[str, ...]:
+    return tuple(sorted(organization_config()["suffixes"], key=len, reverse=True))
+
+
+def _ending_suffix(name: str) -> Optional[str]:
+    """The longest type word ``name`` ends with."""
+    return next((suffix for suffix in _suffixes_longest_first() if name.endswith(suffix)), None)
+
+
 def model_name(name: str) -> Optional[tuple[int, str]]:
     """A name the trained recogniser found, on the rules' terms: (where it starts, after any
     boundary word it opens with such as 联合 or 支持, its type), or None (see ``typed_name``)."""
-    suffixes = organization_config()["suffixes"]
-    suffix = next((x for x in sorted(suffixes, key=len, reverse=True) if name.endswith(x)), None)
+    suffix = _ending_suffix(name)
     if suffix is None:
         return None
     start = after_last_boundary(name[:-len(suffix)], organization_config()["left_boundaries"])
@@ -231,7 +240,7 @@ def typed_name(name: str) -> Optional[str]:
     specific core (高水平大学 and 家长委员会 are kinds, not bodies) holding a proper noun
     (``model_core_tags``); None otherwise."""
     suffixes = organization_config()["suffixes"]
-    suffix = next((x for x in sorted(suffixes, key=len, reverse=True) if name.endswith(x)), None)
+    suffix = _ending_suffix(name)
     if suffix is None:
         return None
     prefix = name[:-len(suffix)]

@@ -349,9 +349,9 @@ def coordinated_programs(text: str, found: list[tuple[int, int, Optional[str], s
     is shared with a conjunct that ends in a noun (乡村医生、社区医生培训计划 -> 乡村医生培训计划).
     The span is the whole
     coordination, the name is conjunct + head. A conjunct must parallel the core it is joined to
-    (its length within ``max_length_difference``: 兼职教师和专业教师企业实践资助计划 shares a longer
+    (its length within ``max_length_difference``: 基层医生和乡村医生全科能力提升计划 shares a longer
     core and is one name), be a name of its own by the generic-wording rules, not be an attribute
-    (基础性、先导性工程) and not end in a head itself (甲工程和乙工程 are two names already).
+    (基础性、战略性工程) and not end in a head itself (甲工程和乙工程 are two names already).
     Only initiative heads are shared (``coordination.heads``: 工程, 计划 …)."""
     config = program_patterns()
     settings = config["coordination"]

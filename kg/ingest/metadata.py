@@ -40,6 +40,7 @@ def _cues() -> dict:
                  "level_name_ends_before"):
         cues[name + "_re"] = re.compile(cues[name])
     cues["suffixes"] = tuple(sorted(cues["issuer_suffixes"], key=len, reverse=True))
+    cues["year_digits"] = str.maketrans(cues["year_digit_characters"], cues["year_digit_values"])
     cues["words"] = tuple(sorted(cues["title_words"], key=len, reverse=True))
     return cues
 
@@ -219,8 +220,7 @@ def title_issuers(title: Optional[str]) -> list[str]:
 def _chinese_year(text: str) -> int:
     if text.isdigit() and text.isascii():
         return int(text)
-    cues = _cues()
-    return int(text.translate(str.maketrans(cues["year_digit_characters"], cues["year_digit_values"])))
+    return int(text.translate(_cues()["year_digits"]))
 
 
 @dataclass

@@ -4,15 +4,18 @@
 from scratch on the MSRA corpus (see ``kg/ner/MODEL_CARD.md``; ``python -m kg.ner.train``).
 
 Importing this module registers the ``kg_char_bigrams`` component, so the shipped pipeline loads
-offline with ``spacy.load(kg.ner.MODEL_DIR)``.  Extraction should call :func:`find_entities`,
-which runs the model only on the clauses that :func:`candidate_spans` picks (clauses holding a
-character that training data shows often ends an ORG/LOC name or starts a PER name), batched with
-``nlp.pipe``.
+offline with ``spacy.load(kg.ner.MODEL_DIR)``. Extraction runs the model through
+``kg.components.entities`` (short windows around type words and titles no rule covers).
+:func:`find_entities` is the model on its own: it reads only the clauses that
+:func:`candidate_spans` picks (clauses holding a character that training data shows often ends an
+ORG/LOC name or starts a PER name), batched with ``nlp.pipe``; the benchmarks and the model card
+measure it.
 """
 from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
@@ -89,10 +92,6 @@ def candidate_spans(text: str, gate: dict | None = None) -> list[tuple[int, int]
     return kept
 
 
-# Alias with the name used in the brief.
-candidate_sentences = candidate_spans
-
-
 def learn_gate(sentences: Iterable[tuple[str, list[tuple[int, int, str]]]],
                min_ratio: float = 0.25, min_count: int = 20) -> dict:
     """Learn gating character sets from labelled sentences (text, [(start, end, label)]).
@@ -100,7 +99,6 @@ def learn_gate(sentences: Iterable[tuple[str, list[tuple[int, int, str]]]],
     ``finals``: chars c with #(c ends an ORG/LOC span) / #(c anywhere) >= ``min_ratio``.
     ``initials``: chars c with #(c starts a PER span) / #(c anywhere) >= ``min_ratio``.
     """
-    from collections import Counter
     total: Counter = Counter()
     fin: Counter = Counter()
     ini: Counter = Counter()
@@ -167,5 +165,5 @@ def find_entities(text: str, nlp=None, gate: dict | None = None, gated: bool = T
     return out
 
 
-__all__ = ["MODEL_DIR", "char_bigrams", "candidate_spans", "candidate_sentences", "clauses",
+__all__ = ["MODEL_DIR", "char_bigrams", "candidate_spans", "clauses",
            "learn_gate", "load_gate", "load", "find_entities"]
