@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from kg.analysis.align import align
+from kg.analysis.align.units import review_sections
+from kg.analysis.lineage import lineage
 from kg.builddir import load_corpus, write_tables
 from kg.errors import InputError, KGError, MissingDependency
 from kg.evaluate import CATEGORIES, EvalReport, Score, evaluate, load_keys
@@ -24,16 +26,18 @@ from kg.fileio import build_directory, check_build_target
 from kg.extract import extract, make_pipeline
 from kg.ingest import Disagreement, ingest_corpus
 from kg.lexicon import Lexicon, load_lexicon
-from kg.link import link
+from kg.governments import government_of
+from kg.link import link, link_organizations
 from kg.rdf.export import export
 from kg.rdf.store import write_graph
-from kg.records import Corpus, Document, DocumentMeta, Mention
+from kg.records import Corpus, Document, DocumentMeta, Mention, Relation
+from kg.relations import document_relations
 from kg.report import write_alignment_report, write_continuity_report
 from kg.structure import parse_structure
 from kg.views import write_views
 
 # load_corpus lives in kg.builddir; re-exported because `from kg.build import build, load_corpus` is the documented API
-__all__ = ["BuildSummary", "analyse", "build", "evaluate_left_out", "load_corpus"]
+__all__ = ["BuildSummary", "analyse", "build", "corpus_relations", "evaluate_left_out", "load_corpus"]
 
 
 @dataclass
@@ -112,9 +116,34 @@ def analyse(
         # without the curated lexicon, concepts come from discovery alone
         corpus.mentions, corpus.concepts = link(mentions, load_lexicon() if use_lexicon else Lexicon(), corpus=corpus,
                                                   held_out=held_out)
+        corpus.mentions, corpus.organizations = link_organizations(corpus.mentions,
+                                                                   [d.meta for d in corpus.documents])
+    with timed("relations"):
+        corpus.relations = corpus_relations(corpus)
     with timed("align"):
         corpus.alignments = align(corpus)
     return corpus
+
+
+def corpus_relations(corpus: Corpus) -> list[Relation]:
+    """Text relations of every document (kg.relations) and the relations between documents and
+    places the hierarchy and divisions give (kg.analysis.lineage), in document order."""
+    titles = {doc.meta.title: doc.doc_id for doc in corpus.documents if doc.meta.title}
+    by_doc: dict[str, list[Mention]] = {}
+    for mention in corpus.mentions:
+        by_doc.setdefault(mention.doc_id, []).append(mention)
+    relations = []
+    for doc in corpus.documents:
+        sections = corpus.sections.get(doc.doc_id, [])
+        review = review_sections(doc, sections)
+        # a passage that looks back (取得…成效) reports what was done: it carries nothing out
+        relations += [relation for relation in document_relations(doc, sections, by_doc.get(doc.doc_id, []),
+                                                                   government_of(doc.meta), titles)
+                      if not (relation.type == "carries_out" and relation.subject in review)]
+    order = {doc.doc_id: number for number, doc in enumerate(corpus.documents)}
+    return sorted([*relations, *lineage(corpus)],
+                  key=lambda r: (order.get(r.doc_id, 0), r.start if r.start is not None else -1, r.type,
+                                 r.subject, r.object, r.role or ""))
 
 
 def document_error(corpus_dir: Path | str, document: Document, err: Exception) -> InputError:

@@ -10,11 +10,14 @@ import json
 from dataclasses import asdict, fields
 from pathlib import Path
 
-from kg.analysis.hierarchy import hierarchy
+from kg.analysis.hierarchy import hierarchy, hierarchy_context
 from kg.errors import InputError
 from kg.fileio import read_jsonl, write_csv, write_json, write_jsonl, write_text
 from kg.text import CELL_LIST_SEPARATOR
-from kg.records import Alignment, Concept, Corpus, Document, DocumentMeta, Mention, Section, Segment, text_file_name
+from kg.records import (
+    Alignment, Concept, Corpus, Document, DocumentMeta, Mention, Organization, Relation, Section, Segment,
+    text_file_name,
+)
 
 # documents.csv: the analyst table promised in the README (stable column order)
 DOCUMENTS_CSV_COLUMNS = [
@@ -36,8 +39,12 @@ def write_tables(corpus: Corpus, out_dir: Path) -> None:
     write_jsonl(out_dir / "mentions.jsonl", (m.to_json() for m in corpus.mentions))
     write_jsonl(out_dir / "concepts.jsonl", (asdict(c) for c in corpus.concepts))
     write_jsonl(out_dir / "alignments.jsonl", (a.to_json() for a in corpus.alignments))
+    write_jsonl(out_dir / "organizations.jsonl", (asdict(o) for o in corpus.organizations))
+    write_jsonl(out_dir / "relations.jsonl", (asdict(r) for r in corpus.relations))
+    document_metas = [d.meta for d in corpus.documents]
     write_json(out_dir / "hierarchy.json", {
-        "upper": hierarchy([d.meta for d in corpus.documents], corpus.upper_overrides),
+        "upper": hierarchy(document_metas, corpus.upper_overrides),  # in force for the lower document's year
+        "later_context": hierarchy_context(document_metas, corpus.upper_overrides),  # issued after it: context only
         "manifest_overrides": corpus.upper_overrides,
     })
 
@@ -77,7 +84,22 @@ def load_corpus(build_dir: Path | str) -> Corpus:
     alignments = build_dir / "alignments.jsonl"
     if alignments.exists():
         corpus.alignments = read_alignments(alignments)
+    corpus.organizations = _read_records(build_dir / "organizations.jsonl", Organization)
+    corpus.relations = read_relations(build_dir)
     return corpus
+
+
+def _read_records(path: Path, record: type) -> list:
+    """Records of a JSON Lines table; [] for a build made before the table existed."""
+    if not path.exists():
+        return []
+    names = {f.name for f in fields(record)}
+    return [record(**{k: v for k, v in row.items() if k in names}) for row in read_jsonl(path)]
+
+
+def read_relations(build_dir: Path | str) -> list[Relation]:
+    """``relations.jsonl``: every relation with the span of text that states it."""
+    return _read_records(Path(build_dir) / "relations.jsonl", Relation)
 
 
 def read_documents_csv(build_dir: Path | str) -> list[dict]:

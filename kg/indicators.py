@@ -169,3 +169,30 @@ def link_targets(mentions: list[Mention], threshold: Optional[float] = None,
     out = [replace(m, canonical=canonical[m.indicator], concept=indicator_concept_id(canonical[m.indicator]))
            if m.type == "target" and m.indicator else m for m in mentions]
     return out, concepts
+
+
+# ---------------------------------------------------------------- unit classes
+
+@functools.lru_cache(maxsize=4)
+def load_unit_classes(path: Optional[Path | str] = None) -> tuple[tuple[str, str], ...]:
+    """(wording, class) of ``unit_classes`` in indicator_scopes.yaml, longest wording first."""
+    path = Path(path or INDICATOR_SCOPES)
+    data = read_yaml(path)
+    classes = data.get("unit_classes") if isinstance(data, dict) else None
+    if not isinstance(classes, dict):
+        raise InputError(path, "expected a mapping 'unit_classes: {class: [unit wordings]}'")
+    pairs = [(str(word), str(name)) for name, words in classes.items() for word in words or []]
+    return tuple(sorted(pairs, key=lambda pair: -len(pair[0])))
+
+
+def unit_class(unit: Optional[str], path: Optional[Path | str] = None) -> str:
+    """What a target's unit measures: percent, count, people, money … ("none" without a unit).
+
+    Values of one indicator are one trajectory only within one class (幼儿园 100% vs 1848 所)."""
+    unit = "".join((unit or "").split())
+    if not unit:
+        return "none"
+    for word, name in load_unit_classes(path):
+        if unit.endswith(word):
+            return name
+    return f"unit:{unit}"

@@ -10,16 +10,21 @@ from __future__ import annotations
 import bisect
 import functools
 import re
+from collections import defaultdict
 from dataclasses import dataclass, replace
-from typing import Optional
+from typing import Iterable, Optional
 
 
 from jieba import posseg
 
+from kg import places
 from kg.components.programs import head_noun_programs, is_generic, program_patterns
 from kg.indicators import link_targets
 from kg.lexicon import Lexicon, concept_id, generic_trailing, load_lexicon, merge_key, strip_generic
-from kg.records import Concept, Corpus, Mention
+from kg.governments import (
+    Government, ScopedName, government_body, government_of, organization_name, scope_settings,
+)
+from kg.records import Concept, Corpus, DocumentMeta, Mention, Organization
 from kg.resources import lexicon as load_yaml
 from kg.text import BOOK_TITLE, CLOSING_QUOTES, QUOTED, SectionIndex, normalise_name, sentence_around, sentence_bounds
 
@@ -256,14 +261,13 @@ def link(mentions: list[Mention], lexicon: Optional[Lexicon] = None, corpus: Opt
     canonicals = {id(m): canonical_form(m.canonical if m.source == "coordinated" and m.canonical else m.matching, lexicon)
                   for m in mentions if m.type == "program"}
 
+    keys, scopes = _concept_keys(mentions, canonicals, lexicon)
     groups: dict[str, list[Mention]] = {}
     curated_by_key: dict[str, Concept] = {}
     for mention in mentions:
         if mention.type != "program":
             continue
-        canonical = canonicals[id(mention)]
-        curated = lexicon.lookup(canonical)
-        key = curated.concept_id if curated else merge_key(canonical)
+        key, curated = keys[id(mention)]
         if curated:
             curated_by_key[key] = curated
         groups.setdefault(key, []).append(mention)
@@ -288,14 +292,187 @@ def link(mentions: list[Mention], lexicon: Optional[Lexicon] = None, corpus: Opt
         concepts.append(concept)
         for member in members:
             linked[id(member)] = (concept.pref_label, concept.concept_id)
+    concepts = _with_broader(concepts)
 
     out = []
     for mention in mentions:
         if mention.type == "program":
             pref, cid = linked[id(mention)]
-            mention = replace(mention, canonical=pref, concept=cid)
+            mention = replace(mention, canonical=pref, concept=cid, scope=scopes.get(id(mention)))
         elif mention.type == "organization" and mention.canonical is None:
             mention = replace(mention, canonical=normalise_name(mention.matching))
         out.append(mention)
     out, indicator_concepts = link_targets(out)
     return out, concepts + indicator_concepts
+
+
+@dataclass(frozen=True)
+class ConceptRelationSettings:
+    """``concept_relations`` of ``ontology/lexicon/program_patterns.yaml``."""
+
+    same_thing_suffixes: tuple[str, ...]
+    min_placeless_chars: int
+    narrower_min_chars: tuple[int, int]  # the shorter name, the addition
+
+
+@functools.lru_cache(maxsize=1)
+def concept_relation_settings() -> ConceptRelationSettings:
+    settings = load_yaml("program_patterns.yaml")["concept_relations"]
+    return ConceptRelationSettings(tuple(settings["same_thing_suffixes"]), int(settings["min_placeless_chars"]),
+                                   tuple(settings["narrower_min_chars"]))
+
+
+def _concept_keys(mentions: list[Mention], canonicals: dict[int, str], lexicon: Lexicon
+                  ) -> tuple[dict[int, tuple[str, Optional[Concept]]], dict[int, str]]:
+    """The concept key of each program mention (and its curated concept), and the place a
+    place-prefixed name was scoped to (郑州市乡村教师支持计划 -> 乡村教师支持计划, 郑州市).
+
+    A name joins a shorter concept only when that concept exists on its own — curated, or found
+    elsewhere under that name — so a local program nobody else names keeps its own concept."""
+    settings = concept_relation_settings()
+
+    def key_of(name: str) -> tuple[str, Optional[Concept]]:
+        curated = lexicon.lookup(name)
+        return (curated.concept_id if curated else merge_key(name)), curated
+
+    keys = {id(m): key_of(canonicals[id(m)]) for m in mentions if m.type == "program"}
+    known = {key for key, _ in keys.values()}
+
+    def existing(name: str) -> Optional[tuple[str, Optional[Concept]]]:
+        found = key_of(name)
+        return found if found[1] is not None or found[0] in known else None
+
+    scopes: dict[int, str] = {}
+    for mention in mentions:
+        if mention.type != "program":
+            continue
+        name = canonicals[id(mention)]
+        placed = places.leading_place_chars(name)
+        if placed and len(name) - placed >= settings.min_placeless_chars:
+            general = existing(name[placed:])
+            if general is not None:
+                keys[id(mention)] = general
+                scopes[id(mention)] = places.region_of(name[:placed]) or name[:placed]
+                name = name[placed:]
+        for suffix in settings.same_thing_suffixes:
+            if name.endswith(suffix) and len(name) - len(suffix) >= 2:
+                same = existing(name[: -len(suffix)])
+                if same is not None:
+                    keys[id(mention)] = same
+                break
+    return keys, scopes
+
+
+def _with_broader(concepts: list[Concept]) -> list[Concept]:
+    """Each concept with the longest other concept its name begins with as ``broader``
+    (校园足球特色学校 -> 校园足球): a part or a kind of that program."""
+    shortest, addition = concept_relation_settings().narrower_min_chars
+    by_label: dict[str, str] = {}
+    for concept in concepts:
+        for label in [concept.pref_label, *concept.alt_labels]:
+            by_label.setdefault(normalise_name(label), concept.concept_id)
+    out = []
+    for concept in concepts:
+        label = normalise_name(concept.pref_label)
+        broader = next((by_label[label[:size]] for size in range(len(label) - addition, shortest - 1, -1)
+                        if by_label.get(label[:size], concept.concept_id) != concept.concept_id), None)
+        out.append(replace(concept, broader=[broader]) if broader else concept)
+    return out
+
+
+# ------------------------------------------------------------------ organizations
+
+def _home_region(label: str) -> Optional[str]:
+    """The region an organization's full name places it in, as a government key (郑州市惠济区,
+    河南省); None for a name that names no place (a national organ)."""
+    rest = label.removeprefix(next((p for p in scope_settings().prefixes if label.startswith(p)), ""))
+    placed = places.leading_place_chars(rest)
+    chain = places.region_chain(rest[:placed]) if placed else ()
+    return "".join(p.name for p in chain if p.level != "province") or (chain[0].name if chain else None)
+
+
+class _Organizations:
+    """Organization records by key, filled while mentions are read."""
+
+    def __init__(self):
+        self.records: dict[str, Organization] = {}
+        self.types: dict[str, list[str]] = defaultdict(list)
+
+    def add(self, scoped: ScopedName, government: Government, printed: str, org_type: Optional[str] = None,
+            parent: Optional[str] = None) -> str:
+        key = scoped.key(government)
+        record = self.records.get(key)
+        if record is None:
+            home = government.key if scoped.scoped else _home_region(scoped.label)
+            record = self.records[key] = Organization(key=key, label=scoped.label, government=home)
+        if printed != record.label and printed not in record.alt_labels:
+            record.alt_labels.append(printed)
+        if org_type:
+            self.types[key].append(org_type)
+        if parent and record.parent is None and parent != key:
+            record.parent = parent
+        return key
+
+    def department_of(self, scoped: ScopedName, government: Government, org_type: Optional[str]) -> Optional[str]:
+        """The people's government a department belongs to (郑州市教育局 -> 郑州市人民政府)."""
+        settings = scope_settings()
+        if org_type not in settings.department_types or scoped.label.endswith(("政府", settings.government_body)):
+            return None
+        if scoped.scoped:
+            body = government_body(government)
+        else:
+            region = places.region_of(scoped.label)
+            if not region or not scoped.label.startswith(region):
+                return None
+            body = ScopedName(region + settings.government_body, False)
+        if body is None:
+            return None
+        return self.add(body, government, body.label, "government")
+
+    def finished(self) -> list[Organization]:
+        out = []
+        for key, record in sorted(self.records.items()):
+            kinds = self.types.get(key)
+            org_type = max(sorted(set(kinds)), key=kinds.count) if kinds else record.org_type
+            out.append(replace(record, org_type=org_type, alt_labels=sorted(record.alt_labels)))
+        return out
+
+
+def link_organizations(mentions: list[Mention], metas: Iterable[DocumentMeta]
+                       ) -> tuple[list[Mention], list[Organization]]:
+    """Organization mentions resolved within their document's government, and one Organization
+    per key: 市教育局 in a Zhengzhou plan is 郑州市教育局 (the printed form kept as an alt label and
+    in the mention's text), another city's 市教育局 another node, a masked city's (XX市教育局)
+    known only within its part. Sections hang off their body and departments off their people's
+    government (org:subOrganizationOf); issuers are organizations too. Masked places (XX县) get
+    their part as ``scope`` the same way."""
+    metas = list(metas)
+    governments = {meta.doc_id: government_of(meta) for meta in metas}
+    registry = _Organizations()
+    for meta in metas:
+        government = governments[meta.doc_id]
+        for printed in [meta.issuer, *meta.co_issuers] if meta.issuer else meta.co_issuers:
+            name = normalise_name(printed)
+            registry.add(organization_name(name, government), government, name)
+    out = []
+    for mention in mentions:
+        if mention.type == "place" and places.is_anonymised(mention.canonical or mention.text):
+            government = governments.get(mention.doc_id) or government_of(DocumentMeta(doc_id=mention.doc_id))
+            mention = replace(mention, scope=government.key)  # XX县 of this part is no other part's XX县
+        if mention.type != "organization":
+            out.append(mention)
+            continue
+        government = governments.get(mention.doc_id) or government_of(DocumentMeta(doc_id=mention.doc_id))
+        name = mention.canonical or normalise_name(mention.matching)
+        scoped = organization_name(name, government, mention.subtype)
+        parent = None
+        if mention.parent:
+            body = organization_name(normalise_name(mention.parent), government, "government")
+            parent = registry.add(body, government, normalise_name(mention.parent), "government",
+                                  registry.department_of(body, government, "government"))
+        else:
+            parent = registry.department_of(scoped, government, mention.subtype)
+        key = registry.add(scoped, government, normalise_name(mention.text), mention.subtype, parent)
+        out.append(replace(mention, canonical=scoped.label, concept=key,
+                           scope=government.key if scoped.scoped else None))
+    return out, registry.finished()

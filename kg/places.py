@@ -165,6 +165,16 @@ def name_pattern() -> re.Pattern:
     return re.compile("|".join(map(re.escape, names)))
 
 
+def leading_place_chars(text: str) -> int:
+    """Length of the run of place names that opens ``text`` (河南省郑州市教育局 -> 6; 0 if none)."""
+    pattern, end = name_pattern(), 0
+    while True:
+        found = pattern.match(text, end)
+        if not found or not found.group(0):
+            return end
+        end = found.end()
+
+
 @lru_cache(maxsize=4096)
 def region_chain(text: str) -> tuple[Place, ...]:
     """The innermost administrative unit the start of ``text`` names, with its ancestors,

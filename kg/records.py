@@ -24,6 +24,12 @@ Comparator = Literal["=", ">=", ">", "<=", "<"]
 SegmentKind = Literal["body", "outline", "cover"]
 # the heading kinds of ontology/lexicon/headings.yaml, and the text before the first heading
 SectionKind = Literal["part", "article", "subsection", "measure", "paragraph", "item", "column", "project", "table", "preamble"]
+# what kg.relations and kg.analysis.lineage state between two things (see README, relations.jsonl)
+RelationType = Literal["carries_out", "sets_target", "target_for", "responsible_for", "cites", "implements",
+                       "revision_of", "part_of", "within"]
+RelationRole = Literal["lead", "support", "oversight"]  # of responsible_for
+# what a relation's subject or object is; its id is read in the relation's document where needed
+NodeType = Literal["document", "section", "program", "target", "organization", "place", "work"]
 
 
 def check_choice(record: object, name: str, allowed: Any, optional: bool = False) -> None:
@@ -174,6 +180,9 @@ class Mention:
     comparator: Optional[Comparator] = None
     year: Optional[int] = None
     kind: Optional[TargetKind] = None
+    # organizations and places: the government (kg.governments key) a short or masked name was
+    # read in (市教育局 in a Zhengzhou plan), None when the name says where it belongs by itself
+    scope: Optional[str] = None
     # the span in the document's matching form (simplified) where it differs from `text`; names
     # are made from it. Not written out: `canonical` carries what it decided.
     match_text: Optional[str] = None
@@ -211,6 +220,58 @@ class Concept:
     alt_labels: list[str] = field(default_factory=list)
     kind: Optional[str] = None
     curated: bool = False  # from ontology/programs.skos.ttl rather than discovered
+    broader: list[str] = field(default_factory=list)  # concept ids of the programs it is a part of
+
+
+@dataclass
+class Organization:
+    """One organization of the corpus: every printed form of it within its government.
+
+    ``key`` is its identity: the full name (郑州市教育局) when the name places it by itself,
+    else the full name read in one government (``XX市教育局@<doc id>`` for a masked city of one
+    compilation part). Made by :func:`kg.link.link_organizations`.
+    """
+
+    key: str
+    label: str  # the full name: 郑州市教育局, not 市教育局
+    alt_labels: list[str] = field(default_factory=list)  # other printed forms
+    org_type: Optional[str] = None  # organizations.yaml type: government, party, school, section …
+    parent: Optional[str] = None  # key of the body it is part of (org:subOrganizationOf)
+    government: Optional[str] = None  # kg.governments key of the government it belongs to
+
+
+@dataclass
+class Relation:
+    """A typed statement between two things, with the exact text that states it.
+
+    ``subject``/``object`` are ids of their ``*_type``: a doc id (document), a section label of
+    ``doc_id`` (section), a concept id (program), ``start-end`` of a target mention of ``doc_id``
+    (target), an Organization key, a place name or key, a cited title (work).
+    ``start``/``end`` span the sentence (or title line) of ``doc_id`` that states it, and ``text`` is
+    exactly that text; a relation derived from metadata and the divisions alone (``within``, a plan's
+    revision found by issuer and year) has no span and says so in ``source``.
+    """
+
+    type: RelationType
+    subject_type: NodeType
+    subject: str
+    object_type: NodeType
+    object: str
+    doc_id: str
+    start: Optional[int] = None
+    end: Optional[int] = None
+    text: Optional[str] = None
+    measure: Optional[str] = None  # label of the section that states it
+    role: Optional[RelationRole] = None
+    source: str = ""  # the rule that found it
+    subject_label: Optional[str] = None  # human names, for tables and views
+    object_label: Optional[str] = None
+
+    def __post_init__(self) -> None:
+        check_choice(self, "type", RelationType)
+        check_choice(self, "subject_type", NodeType)
+        check_choice(self, "object_type", NodeType)
+        check_choice(self, "role", RelationRole, optional=True)
 
 
 @dataclass(frozen=True)
@@ -241,6 +302,9 @@ class Alignment:
     method: Optional[str] = None
     evidence: list[EvidenceSpan] = field(default_factory=list)  # verbatim spans
     local_only: bool = False
+    # the upper document against the lower's year (kg.analysis.hierarchy.period_relation): only an
+    # upper plan in force is a link; "later" passages are context, never the best link or a quotation
+    period: Optional[str] = None
 
     def __post_init__(self):
         # alignments.jsonl holds the spans as objects
@@ -261,6 +325,8 @@ class Corpus:
     mentions: list[Mention] = field(default_factory=list)
     concepts: list[Concept] = field(default_factory=list)
     alignments: list[Alignment] = field(default_factory=list)
+    organizations: list[Organization] = field(default_factory=list)
+    relations: list[Relation] = field(default_factory=list)
     # doc_id -> upper-level doc ids declared in the manifest; overrides the derived hierarchy
     upper_overrides: dict[str, list[str]] = field(default_factory=dict)
 

@@ -19,15 +19,18 @@ from kg.records import Alignment, Corpus, Section
 from kg.text import clip, one_line
 
 ALIGNMENT_COLUMNS = ["lower_doc", "lower_measure", "lower_title", "rank", "upper_doc", "upper_measure",
-                     "upper_title", "score", "strength", "shared_programs", "shared_targets", "reuse_ratio",
+                     "upper_title", "score", "strength", "period", "shared_programs", "shared_targets", "reuse_ratio",
                      "lower_quote", "upper_quote", "method"]
 REUSE_COLUMNS = ["lower_doc", "measure", "title", "reuse", "local_only", "copied", "own_numbers",
                  "local_programs", "deadlines", "responsible_units"]
 PROGRAM_COLUMNS = ["program", "documents", "years", "levels", "first_seen", "last_seen", "gaps", "doc_id",
                    "year", "measure", "quote"]
-INDICATOR_COLUMNS = ["indicator", "doc_id", "level", "year", "value", "unit", "comparator", "kind", "measure",
-                     "quote"]
-CHANGE_COLUMNS = ["group", "from_doc", "from_year", "to_doc", "to_year", "new", "continued", "dropped"]
+INDICATOR_COLUMNS = ["indicator", "government", "unit_class", "doc_id", "level", "year", "value", "unit", "comparator",
+                     "kind", "measure", "quote"]
+CHANGE_COLUMNS = ["government", "from_doc", "from_year", "to_doc", "to_year", "new", "continued", "dropped",
+                  "renamed"]
+SPELL_COLUMNS = ["program", "government", "first_seen", "last_seen", "documents"]
+ACROSS_COLUMNS = ["indicator", "unit_class", "government", "values", "documents"]
 
 
 def _environment() -> Environment:
@@ -105,6 +108,7 @@ def alignment_rows(corpus: Corpus, alignments: list[Alignment]) -> list[dict]:
             "rank": a.rank if not a.local_only else "", "upper_doc": a.upper_doc or "",
             "upper_measure": a.upper_measure or "", "upper_title": upper.title if upper else "",
             "score": a.score if not a.local_only else "", "strength": "local_only" if a.local_only else a.strength,
+            "period": a.period or "",
             "shared_programs": "; ".join(a.shared_programs), "shared_targets": "; ".join(a.shared_targets),
             "reuse_ratio": a.reuse_ratio, "lower_quote": lower_quote, "upper_quote": upper_quote, "method": a.method,
         })
@@ -144,6 +148,8 @@ def write_alignment_report(corpus: Corpus, out_dir: Path | str, lower: Optional[
     tables = [
         {"title": "Measure alignments (ranked upper-level passages per lower measure)", "columns": ALIGNMENT_COLUMNS,
          "rows": rows, "note": "direct = a shared named program, cited document or target indicator; "
+                               "period in_force = an upper plan in force in the lower document's year (a link); "
+                               "later = a plan issued after it, shown as context only (never rank 1, never direct); "
                                "quotes are verbatim shared text where there is any, else the passages' openings."},
         {"title": "Reuse and refinement per measure", "columns": REUSE_COLUMNS, "rows": reuse_rows,
          "note": "reuse = share of the measure's text copied verbatim from its upper documents (containment)."},
@@ -155,7 +161,11 @@ def write_alignment_report(corpus: Corpus, out_dir: Path | str, lower: Optional[
 # ---------------------------------------------------------------- continuity
 
 def write_continuity_report(corpus: Corpus, out_dir: Path | str, program: Optional[str] = None) -> list[Path]:
-    """continuity.md / .html, continuity_programs.csv, continuity_indicators.csv, continuity_changes.csv."""
+    """continuity.md / .html, continuity_programs.csv, continuity_indicators.csv, continuity_changes.csv.
+
+    Every series names its government: trajectories and changes run within one; the
+    cross-government table ("who else set this indicator") and the per-government spells are in
+    the Markdown / HTML report."""
     result = continuity(corpus, program)
     program_rows = []
     for t in result.programs:
@@ -168,25 +178,49 @@ def write_continuity_report(corpus: Corpus, out_dir: Path | str, program: Option
         for o in firsts.values():
             program_rows.append({**common, "doc_id": o.doc_id, "year": o.year, "measure": o.measure,
                                  "quote": o.quote})
-    # the trajectory's concept name, then the point's own columns; a point's year falls back to its document's
-    indicator_rows = [{"indicator": t.indicator, **{k: getattr(p, k) for k in INDICATOR_COLUMNS if k != "indicator"},
+    # the trajectory's concept name and government, then the point's own columns; a point's year
+    # falls back to its document's
+    indicator_rows = [{"indicator": t.indicator, "government": t.government_name or t.government,
+                       "unit_class": t.unit_class,
+                       **{k: getattr(p, k) for k in INDICATOR_COLUMNS if hasattr(p, k) and k != "indicator"},
                        "year": p.year or p.doc_year}
                       for t in result.indicators for p in t.points]
-    change_rows = [{**c.as_dict(), "new": "; ".join(c.new), "continued": "; ".join(c.continued),
-                    "dropped": "; ".join(c.dropped)} for c in result.changes]
+    names = {s.government: s.government_name for s in result.spells}
+    change_rows = [{**c.as_dict(), "government": names.get(c.government or "", c.government),
+                    "new": "; ".join(c.new), "continued": "; ".join(c.continued),
+                    "dropped": "; ".join(c.dropped), "renamed": "; ".join(c.renamed)} for c in result.changes]
+    spell_rows = [{"program": s.label, "government": s.government_name, "first_seen": s.first_seen,
+                   "last_seen": s.last_seen, "documents": ", ".join(s.documents)}
+                  for s in result.spells if len(s.documents) > 1 or program]
+    across_rows = [{"indicator": row.indicator, "unit_class": row.unit_class, "government": g.government_name,
+                    "values": "; ".join(g.values), "documents": ", ".join(g.documents)}
+                   for row in result.indicator_governments for g in row.governments]
     followed = [t for t in result.programs if len(t.documents) > 1]
     summary = [
         ("programs", str(len(result.programs))),
         ("in more than one document", str(len(followed))),
         ("most widespread", ", ".join(f"{t.label} ({len(t.documents)})" for t in followed[:6]) or "-"),
-        ("indicators followed across documents",
+        ("change series (one government each)",
+         ", ".join(f"{names.get(c.government or '', c.government)} {c.from_year}→{c.to_year}"
+                   for c in result.changes) or "-"),
+        ("indicators followed across one government's plans",
          str(sum(1 for t in result.indicators if len(t.documents) > 1))),
+        ("indicators set by several governments", str(len(result.indicator_governments))),
     ]
     tables = [
-        {"title": "Programs across documents and years", "columns": PROGRAM_COLUMNS, "rows": program_rows},
-        {"title": "Target indicators: trajectories", "columns": INDICATOR_COLUMNS, "rows": indicator_rows},
-        {"title": "New / continued / dropped programs between successive documents", "columns": CHANGE_COLUMNS,
-         "rows": change_rows},
+        {"title": "Programs across documents and years", "columns": PROGRAM_COLUMNS, "rows": program_rows,
+         "note": "where a program is named, in every government's documents: an overview, not a series."},
+        {"title": "Programs per government: first and last seen", "columns": SPELL_COLUMNS, "rows": spell_rows,
+         "note": "programs one government names in more than one of its plans."},
+        {"title": "Target indicators: trajectories within one government", "columns": INDICATOR_COLUMNS,
+         "rows": indicator_rows,
+         "note": "one trajectory per indicator, government and unit class (a share and a count never join)."},
+        {"title": "Who else set this indicator (across governments)", "columns": ACROSS_COLUMNS,
+         "rows": across_rows,
+         "note": "a side-by-side comparison of governments, not a trajectory; anonymised parts (XX市) each "
+                 "stand alone."},
+        {"title": "New / continued / dropped / renamed programs between successive plans of one government",
+         "columns": CHANGE_COLUMNS, "rows": change_rows},
     ]
     title = f"Continuity of {program}" if program else "Program and indicator continuity"
     return _write_all(Path(out_dir), "continuity", title, summary, tables, {

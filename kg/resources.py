@@ -182,6 +182,7 @@ class ScoringSettings:
     period_factor: dict[str, float]  # in_force / earlier / later
     retrospective_factor: float
     direct_min_relative_text: float
+    direct_target_relative_text: float  # share of direct_min_relative_text a pair sharing a target needs
     local_only_below: float
     top_k: int
 

@@ -26,6 +26,12 @@ COLONS = "：:"
 PARENTHESES = "（）()"
 OPENING_PARENTHESES = "（("
 TITLE_MARKS = "《》"  # book-title marks around a cited document
+CITED_TITLE_BRACKETS = "《》〈〉<>"  # every mark that may stand around a cited title
+
+
+def cited_title(name: str) -> str:
+    """A cited document's title as the graph names it: without the marks around it."""
+    return name.strip().strip(CITED_TITLE_BRACKETS)
 CELL_LIST_SEPARATOR = "；"  # between the items of a list in one table cell (documents.csv)
 DASHES = "—－-"  # em dash, full-width and ASCII hyphen-minus
 INLINE_SPACES = " \u3000\t\v"  # spaces within a line: ASCII, ideographic (full-width), tabs

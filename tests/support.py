@@ -16,7 +16,9 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from kg.records import Alignment, Concept, Corpus, Document, DocumentMeta, Mention, Section
+from kg.analysis.lineage import title_span
+from kg.link import link_organizations
+from kg.records import Alignment, Concept, Corpus, Document, DocumentMeta, Mention, Relation, Section
 from kg.serve import make_server
 
 REPO = Path(__file__).resolve().parent.parent
@@ -74,6 +76,11 @@ def synthetic_corpus() -> Corpus:
     line_end = city_text.index("\n", new_quality)
     city_sections.append(Section(CITY, "三(三)2", "paragraph", "2", "新优质初中", line_start, line_end, line_start,
                                  "三", 1, True))
+    kindergartens = city_text.index("普惠性幼儿园覆盖率巩固在85%以上")
+    line_start = city_text.rfind("\n", 0, kindergartens) + 1
+    line_end = city_text.index("\n", kindergartens)
+    city_sections.append(Section(CITY, "二(一)1", "paragraph", "1", "学前教育", line_start, line_end, line_start,
+                                 None, 1, True))  # a city measure no district plan takes up
     huiji_sections = [_measure(HUIJI, huiji_text, n) for n in (1, 2, 10)]
     huiji_sections.append(_measure(HUIJI, huiji_text, 12))
     new_quality_measure = next(s for s in (_measure(HUIJI, huiji_text, n) for n in range(13, 31))
@@ -97,6 +104,8 @@ def synthetic_corpus() -> Corpus:
         _mention(CITY, city_text, "81.85%", "target", None, indicator="普惠性幼儿园覆盖率", value="81.85",
                  unit="%", comparator="=", year=2020, kind="achieved"),
         _mention(CITY, city_text, "郑州市教育局", "organization", None, subtype="government"),
+        _mention(HUIJI, huiji_text, "90%", "target", None, indicator="普惠性幼儿园覆盖率", value="90", unit="%",
+                 comparator=">=", year=2023, kind="target"),
     ]
     for m in mentions:
         assert m.text == (huiji_text if m.doc_id == HUIJI else city_text)[m.start:m.end]
@@ -107,14 +116,36 @@ def synthetic_corpus() -> Corpus:
     ]
     alignments = [
         Alignment(HUIJI, nq_label, CITY, "三(三)2", score=0.82, strength="direct", rank=1,
-                  shared_programs=["xin-you-zhi"], reuse_ratio=0.12, method="test",
+                  shared_programs=["xin-you-zhi"], reuse_ratio=0.12, method="test", period="in_force",
                   evidence=[{"lower_start": mentions[0].start, "lower_end": mentions[0].end,
                              "upper_start": mentions[7].start, "upper_end": mentions[7].end, "text": "新优质初中"}]),
-        Alignment(HUIJI, "10", CITY, "三", score=0.31, strength="thematic", rank=1, method="test"),
+        Alignment(HUIJI, "10", CITY, "三", score=0.31, strength="thematic", rank=1, method="test", period="in_force"),
         Alignment(HUIJI, "12", local_only=True),
     ]
+    mentions, organizations = link_organizations(mentions, [huiji.meta, city.meta])
+    bureau = next(m for m in mentions if m.doc_id == HUIJI and m.type == "organization")
+    charter, share = mentions[5], mentions[-1]
+    relations = [
+        _stated(huiji, "responsible_for", "organization", bureau.concept, "section", "10", bureau, role="lead"),
+        _stated(huiji, "cites", "document", HUIJI, "work", "中国共产党章程", charter),
+        _stated(huiji, "implements", "document", HUIJI, "work", "中国共产党章程", charter),
+        _stated(huiji, "target_for", "target", f"{share.start}-{share.end}", "place", "郑州市惠济区", share),
+        _stated(huiji, "implements", "document", HUIJI, "document", CITY, None, source="upper-plan-in-force"),
+        _stated(city, "sets_target", "program", "xin-you-zhi", "target", f"{mentions[8].start}-{mentions[8].end}",
+                mentions[8]),
+    ]
     return Corpus(documents=[huiji, city], sections={HUIJI: huiji_sections, CITY: city_sections},
-                  mentions=mentions, concepts=concepts, alignments=alignments)
+                  mentions=mentions, concepts=concepts, alignments=alignments, organizations=organizations,
+                  relations=relations)
+
+
+def _stated(doc: Document, type: str, subject_type: str, subject: str, object_type: str, object: str,
+            mention: Mention | None, **fields) -> Relation:
+    """A relation stated by the sentence of ``mention`` (or the document's title line)."""
+    start, end = (mention.sentence_start, mention.sentence_end) if mention else title_span(doc)
+    return Relation(type=type, subject_type=subject_type, subject=subject, object_type=object_type, object=object,
+                    doc_id=doc.doc_id, start=start, end=end, text=doc.text[start:end],
+                    measure=mention.measure if mention else None, source=fields.pop("source", "test"), **fields)
 
 
 

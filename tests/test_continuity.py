@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from kg.analysis.continuity import continuity, link_indicators
+from kg.governments import government_of
 from kg.records import Corpus, Mention
 
 HUIJI, PLAN = "001_56320e920f24c20a", "002_37f57ac8b3229a3d"
@@ -34,12 +35,16 @@ def test_unknown_program_has_no_occurrences(corpus):
     assert timeline.documents == [] and timeline.first_seen is None
 
 
-def test_changes_between_successive_documents_of_one_level(corpus):
+def test_changes_between_successive_plans_of_one_government(corpus):
+    # was "of one level": a level: group joined Zhengzhou with the anonymised XX市 parts
     changes = continuity(corpus).changes
     assert changes
     for change in changes:
         assert change.from_year < change.to_year
         assert not set(change.new) & set(change.continued)
+        before, after = corpus.document(change.from_doc).meta, corpus.document(change.to_doc).meta
+        assert government_of(before).key == government_of(after).key == change.government
+        assert change.group == f"government: {change.government}"
 
 
 def test_indicator_names_link_conservatively():
@@ -59,11 +64,19 @@ def test_indicator_trajectory_from_target_mentions(corpus):
         mentions.append(Mention(doc_id, "target", name, start, start + len(name), indicator=name,
                                 value=value, unit="%", kind="target", year=year))
     with_targets = Corpus(documents=corpus.documents, sections=corpus.sections, mentions=mentions)
-    [trajectory] = continuity(with_targets).indicators
-    assert trajectory.indicator == "普惠性幼儿园覆盖率"
-    assert trajectory.names == ["学前教育普惠率", "普惠性幼儿园覆盖率"]
-    assert trajectory.documents == [HUIJI, PLAN]  # by the year each value is for
-    assert [p.value for p in trajectory.points] == ["90", "85"]
+    result = continuity(with_targets)
+    # was one trajectory Huiji 90 → Zhengzhou 85: two governments, so two trajectories (one point
+    # each) and one row of the cross-government table
+    trajectories = {t.government: t for t in result.indicators}
+    assert set(trajectories) == {"郑州市", "郑州市惠济区"}
+    assert {t.indicator for t in result.indicators} == {"普惠性幼儿园覆盖率"}  # the alias links the wordings
+    assert [p.value for p in trajectories["郑州市惠济区"].points] == ["90"]
+    assert [p.value for p in trajectories["郑州市"].points] == ["85"]
+    assert all(t.unit_class == "percent" for t in result.indicators)
+    [row] = result.indicator_governments
+    assert row.indicator == "普惠性幼儿园覆盖率"
+    assert [(g.government, g.values) for g in row.governments] == [
+        ("郑州市", ["85% (2025, target)"]), ("郑州市惠济区", ["90% (2023, target)"])]
 
 
 def test_indicator_trajectories_follow_the_linked_concept(corpus):

@@ -15,7 +15,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS
 
 from kg.rdf.namespace import (
-    ALIGNMENTS_GRAPH, CONCEPTS_GRAPH, ENTITIES_GRAPH, KG, OA, ONTOLOGY_FILE, concept_iri, doc_iri, graph_iri,
+    ALIGNMENTS_GRAPH, CONCEPTS_GRAPH, CONTINUITY_GRAPH, ENTITIES_GRAPH, KG, OA, ONTOLOGY_FILE, concept_iri, doc_iri, graph_iri,
     mention_iri, section_iri,
 )
 from kg.records import Corpus
@@ -266,10 +266,9 @@ def test_graphs_come_one_at_a_time_in_iri_order(loaded_corpus):
     names = [name for name, _ in graphs]
     assert names == sorted(names, key=str) == graphs.names()
     documents = {str(graph_iri(doc.doc_id)) for doc in loaded_corpus.documents}
-    assert {name.value for name in names} == documents | {str(g) for g in (ALIGNMENTS_GRAPH, CONCEPTS_GRAPH,
-                                                                           ENTITIES_GRAPH)}
-    assert {name.value for name in graphs.shared} == {str(ALIGNMENTS_GRAPH), str(CONCEPTS_GRAPH),
-                                                      str(ENTITIES_GRAPH)}
+    shared = {str(g) for g in (ALIGNMENTS_GRAPH, CONCEPTS_GRAPH, CONTINUITY_GRAPH, ENTITIES_GRAPH)}
+    assert {name.value for name in names} == documents | shared
+    assert {name.value for name in graphs.shared} == shared
 
 
 def test_union_file_states_a_triple_of_two_graphs_once(tmp_path):

@@ -14,9 +14,9 @@ KG = Path(__file__).resolve().parent.parent / "kg"
 # earliest first; a module belongs to the longest prefix that names it
 LAYERS = [
     ["kg.errors"], ["kg.resources"], ["kg.script"], ["kg.records"], ["kg.text"], ["kg.fileio"],
-    ["kg.places", "kg.lexicon"],
+    ["kg.places", "kg.lexicon"], ["kg.governments"],
     ["kg.ingest"], ["kg.structure"], ["kg.ner"], ["kg.components", "kg.extract"], ["kg.indicators", "kg.link"],
-    ["kg.analysis"], ["kg.rdf.namespace"], ["kg.rdf.graph"], ["kg.rdf.store"], ["kg.rdf.query", "kg.rdf.validate", "kg.rdf.export", "kg.rdf"],
+    ["kg.relations"], ["kg.analysis"], ["kg.rdf.namespace"], ["kg.rdf.relations"], ["kg.rdf.graph"], ["kg.rdf.store"], ["kg.rdf.query", "kg.rdf.validate", "kg.rdf.export", "kg.rdf"],
     ["kg.builddir"], ["kg.views", "kg.report", "kg.evaluate"],
     ["kg.serve", "kg.build"], ["kg.cli", "kg"],
 ]

@@ -75,3 +75,18 @@ def test_analysis_tables_and_charts(kernel_name, build_dir, monkeypatch):
     tables = "\n".join(outputs(notebook, "text/html"))
     assert "lower_measure" in tables and "reuse" in tables
     assert "continuity.html" in tables
+
+
+def test_eight_questions_are_answered(kernel_name, build_dir, monkeypatch):
+    notebook = execute("questions.ipynb", kernel_name, build_dir, monkeypatch)
+    headings = [c.source for c in notebook.cells if c.cell_type == "markdown" and c.source.startswith("## ")]
+    assert len(headings) == 8
+    answers = [c for c in notebook.cells if c.cell_type == "code" and "canned_frame(BUILD," in c.source]
+    assert len(answers) == 8
+    for cell in answers:
+        html = "".join(o.get("data", {}).get("text/html", "") for o in cell.outputs)
+        assert "<table" in html, cell.source
+    tables = "\n".join(outputs(notebook, "text/html"))
+    assert "新优质初中" in tables and "郑州市惠济区" in tables  # first seen per government
+    assert "lead" in tables  # the responsibility network
+    assert "普惠性幼儿园覆盖率" in tables and "004_f29dea3288537dee#1" in tables  # side by side, apart

@@ -18,6 +18,8 @@ SYNTHETIC_PARAMS = {
     "documents_citing": {"cited": "《中国共产党章程》"},
     "program_changes": {"from": CITY, "to": HUIJI},
     "document_targets": {"document": CITY},
+    "documents_implementing": {"cited": "中国共产党章程"},
+    "program_first_seen": {"program": "新优质初中"},
 }
 
 
@@ -138,7 +140,7 @@ def test_graph_stats(build_dir):
     assert stats["mentions: program"] == 4
     assert stats["alignments"] == 2
     assert "graph: concepts" in stats
-    assert sum(1 for key in stats if key.startswith("graph: ")) == 2 + 3  # two documents, three shared graphs
+    assert sum(1 for key in stats if key.startswith("graph: ")) == 2 + 4  # two documents, four shared graphs
 
 
 def test_cli_query_and_stats(build_dir, tmp_path):
@@ -171,6 +173,8 @@ REAL_PARAMS = {
     "documents_citing": {"cited": "中国教育现代化2035"},
     "program_changes": {"from": "003_e4eb59aa704bb68c", "to": "002_37f57ac8b3229a3d"},
     "document_targets": {"document": "002_37f57ac8b3229a3d"},
+    "documents_implementing": {"cited": "十四五"},
+    "program_first_seen": {"program": "新优质初中"},
 }
 
 

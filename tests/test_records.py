@@ -32,6 +32,6 @@ def test_allowed_values_and_absent_optional_ones_pass():
 def test_results_are_frozen_and_as_dict_keeps_the_field_order():
     change = ProgramChange("level: city", "a", 2020, "b", 2021, ["x"], [], ["y"])
     assert list(change.as_dict()) == ["group", "from_doc", "from_year", "to_doc", "to_year", "new", "continued",
-                                      "dropped"]
+                                      "dropped", "renamed", "government"]
     with pytest.raises(AttributeError):
         change.group = "other"  # type: ignore[misc]

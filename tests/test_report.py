@@ -53,3 +53,34 @@ def test_local_only_measure_is_reported_as_such(hostile_corpus, tmp_path):
     rows = list(csv.DictReader((tmp_path / "alignment.csv").open(encoding="utf-8")))
     assert rows[0]["strength"] == "local_only" and rows[0]["upper_doc"] == ""
     assert "local only**: 100%" in (tmp_path / "alignment.md").read_text(encoding="utf-8")
+
+
+def test_continuity_report_names_the_government_of_every_series(tmp_path):
+    """Changes and trajectories run within one government and say which; other governments'
+    values are in the separate "who else set this indicator" table."""
+    from kg.records import Mention
+
+    docs, mentions = [], []
+    for doc_id, region, level, year, program, value in (
+            ("c2016", "郑州市", "city", 2016, "普通高中多样化发展", "80"),
+            ("c2021", "郑州市", "city", 2021, "普通高中多样化发展示范校", "85"),
+            ("d2023", "郑州市惠济区", "district", 2023, "校园足球", "90")):
+        text = f"实施“{program}”。普惠性幼儿园覆盖率达到{value}%。"
+        docs.append(Document(DocumentMeta(doc_id, level=level, region=region, year=year), text))
+        start = text.index(program)
+        mentions.append(Mention(doc_id, "program", program, start, start + len(program), canonical=program))
+        start = text.index("普惠性")
+        mentions.append(Mention(doc_id, "target", "普惠性幼儿园覆盖率", start, start + 9, indicator="普惠性幼儿园覆盖率",
+                                value=value, unit="%", kind="target", year=year, canonical="普惠性幼儿园覆盖率"))
+    corpus = Corpus(documents=docs, sections={d.doc_id: [] for d in docs}, mentions=mentions)
+    write_continuity_report(corpus, tmp_path)
+    [change] = list(csv.DictReader((tmp_path / "continuity_changes.csv").open(encoding="utf-8")))
+    assert (change["government"], change["from_doc"], change["to_doc"]) == ("郑州市", "c2016", "c2021")
+    assert change["renamed"] == "普通高中多样化发展 → 普通高中多样化发展示范校" and change["dropped"] == ""
+    points = list(csv.DictReader((tmp_path / "continuity_indicators.csv").open(encoding="utf-8")))
+    assert {(p["government"], p["doc_id"]) for p in points} == {
+        ("郑州市", "c2016"), ("郑州市", "c2021"), ("郑州市惠济区", "d2023")}
+    markdown = (tmp_path / "continuity.md").read_text(encoding="utf-8")
+    assert "**change series (one government each)**: 郑州市 2016→2021" in markdown
+    assert "## Who else set this indicator (across governments)" in markdown
+    assert "| 普惠性幼儿园覆盖率 | percent | 郑州市惠济区 | 90% (2023, target) | d2023 |" in markdown

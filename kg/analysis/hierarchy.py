@@ -6,6 +6,11 @@ administrative divisions). Anonymised regions ("XX市", "XX县"; :func:`kg.place
 they only form chains with the other parts of the same compilation. A manual override (a list
 of upper doc ids per lower doc) always wins. The level order lives in
 ``ontology/lexicon/alignment.yaml`` (:func:`kg.resources.alignment_settings`).
+
+Time decides which upper documents count: only one issued no later than the lower document and
+in force for its year is an upper document (:func:`upper_documents`, :func:`hierarchy`); one
+issued later is context only (:func:`context_documents`, :func:`hierarchy_context`); an earlier
+plan whose period is over is neither.
 """
 from __future__ import annotations
 
@@ -16,7 +21,6 @@ from kg.records import DocumentMeta
 from kg.resources import AlignmentSettings, alignment_settings
 
 PeriodRelation = Literal["in_force", "earlier", "later"]  # keys of scoring.period_factor
-_RELATION_ORDER: dict[PeriodRelation, int] = {"in_force": 0, "earlier": 1, "later": 2}
 
 
 def level_rank(level: Optional[str], settings: Optional[AlignmentSettings] = None) -> Optional[int]:
@@ -64,14 +68,39 @@ def is_upper(upper: DocumentMeta, lower: DocumentMeta, settings: Optional[Alignm
 
 
 def period_relation(upper: DocumentMeta, year: Optional[int]) -> PeriodRelation:
-    """``in_force`` when the upper document's period covers ``year``, else ``earlier``/``later``."""
+    """How ``upper`` stands to a lower document of ``year``.
+
+    ``in_force``: issued no later than ``year`` and its period (period_start..period_end, else its
+    year) covers it — the 2021–2025 plan for a 2023 district plan. ``later``: issued after
+    ``year``, or not yet in force then (a lower text cannot take up what was not yet written).
+    ``earlier``: its period ended before ``year``. Unknown years count as in force (nothing to
+    compare)."""
     start = upper.period_start or upper.year
     end = upper.period_end or start
     if year is None or start is None:
         return "in_force"
+    if upper.year is not None and upper.year > year:
+        return "later"
     if start <= year <= (end or start):
         return "in_force"
     return "earlier" if (end or start) < year else "later"
+
+
+def _candidates(metas: list[DocumentMeta], lower: DocumentMeta, overrides: Optional[Mapping[str, list[str]]],
+                settings: AlignmentSettings) -> list[DocumentMeta]:
+    """Upper-level documents of ``lower`` by level and region, or the override's, at any time."""
+    if overrides and lower.doc_id in overrides:
+        wanted = set(overrides[lower.doc_id])
+        return [m for m in metas if m.doc_id in wanted]
+    return [m for m in metas if is_upper(m, lower, settings)]
+
+
+def _by_time(chosen: list[DocumentMeta], lower: DocumentMeta) -> list[str]:
+    def key(meta: DocumentMeta):
+        distance = abs((meta.period_start or meta.year or 0) - (lower.year or 0))
+        return (distance, meta.doc_id)
+
+    return [m.doc_id for m in sorted(chosen, key=key)]
 
 
 def upper_documents(
@@ -80,21 +109,46 @@ def upper_documents(
     overrides: Optional[Mapping[str, list[str]]] = None,
     settings: Optional[AlignmentSettings] = None,
 ) -> list[str]:
-    """Doc ids of the upper-level documents of ``lower``: in force first, then nearest in time."""
+    """Doc ids of the upper-level documents *in force* for ``lower`` (issued no later, period
+    covering its year), nearest in time first.
+
+    A manual override wins: its documents are upper documents whatever their period (a
+    researcher's decision, kept with its period on the alignment), except one issued later —
+    a text cannot take up what was not yet written, so that one is context only."""
     settings = settings or alignment_settings()
+    overridden = bool(overrides and lower.doc_id in overrides)
+    allowed = ("in_force", "earlier") if overridden else ("in_force",)
+    chosen = [m for m in _candidates(list(metas), lower, overrides, settings)
+              if period_relation(m, lower.year) in allowed]
+    return _by_time(chosen, lower)
+
+
+def context_documents(
+    metas: Iterable[DocumentMeta],
+    lower: DocumentMeta,
+    overrides: Optional[Mapping[str, list[str]]] = None,
+    settings: Optional[AlignmentSettings] = None,
+    relations: tuple[PeriodRelation, ...] = ("later",),
+) -> list[str]:
+    """Doc ids of upper-level documents of ``lower`` that are not in force for it, only as context:
+    by default the ``later`` ones (issued after it). Earlier plans no longer in force are left
+    out unless ``relations`` asks for them (or a manual override names them: then they are
+    upper documents, :func:`upper_documents`)."""
+    settings = settings or alignment_settings()
+    chosen = [m for m in _candidates(list(metas), lower, overrides, settings)
+              if period_relation(m, lower.year) in relations]
+    return _by_time(chosen, lower)
+
+
+def _per_document(metas: Iterable[DocumentMeta], pick) -> dict[str, list[str]]:
+    """doc id -> ``pick(metas, meta)``, for the documents where it is not empty."""
     metas = list(metas)
-    if overrides and lower.doc_id in overrides:
-        wanted = set(overrides[lower.doc_id])
-        chosen = [m for m in metas if m.doc_id in wanted]
-    else:
-        chosen = [m for m in metas if is_upper(m, lower, settings)]
-
-    def key(meta: DocumentMeta):
-        relation = period_relation(meta, lower.year)
-        distance = abs((meta.period_start or meta.year or 0) - (lower.year or 0))
-        return (_RELATION_ORDER[relation], distance, meta.doc_id)
-
-    return [m.doc_id for m in sorted(chosen, key=key)]
+    result = {}
+    for meta in metas:
+        picked = pick(metas, meta)
+        if picked:
+            result[meta.doc_id] = picked
+    return result
 
 
 def hierarchy(
@@ -102,11 +156,14 @@ def hierarchy(
     overrides: Optional[Mapping[str, list[str]]] = None,
     settings: Optional[AlignmentSettings] = None,
 ) -> dict[str, list[str]]:
-    """doc id -> its upper-level doc ids (only documents that have any)."""
-    metas = list(metas)
-    result = {}
-    for meta in metas:
-        uppers = upper_documents(metas, meta, overrides, settings)
-        if uppers:
-            result[meta.doc_id] = uppers
-    return result
+    """doc id -> its upper-level doc ids in force for it (only documents that have any)."""
+    return _per_document(metas, lambda all_metas, meta: upper_documents(all_metas, meta, overrides, settings))
+
+
+def hierarchy_context(
+    metas: Iterable[DocumentMeta],
+    overrides: Optional[Mapping[str, list[str]]] = None,
+    settings: Optional[AlignmentSettings] = None,
+) -> dict[str, list[str]]:
+    """doc id -> its upper-level documents issued later (context, never a link); only those with any."""
+    return _per_document(metas, lambda all_metas, meta: context_documents(all_metas, meta, overrides, settings))

@@ -36,6 +36,7 @@ class ProgramOccurrence(_AsDict):
     text: str  # the document text at start:end
     quote: str  # the sentence around it
     source: str  # mention rule, "quoted" or "verbatim"
+    government: Optional[str] = None  # government_of(meta).key of the document
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,9 +67,12 @@ class ProgramTimeline(_AsDict):
 
 @dataclass(frozen=True, slots=True)
 class ProgramChange(_AsDict):
-    """Programs new / continued / dropped from one document to the next of its issuer or level."""
+    """Programs new / continued / dropped / renamed from one plan to the next of one government.
 
-    group: str  # "issuer: …" or "level: …"
+    Both documents are of the same government (``kg.governments.government_of(meta).key``): a
+    series never runs across governments, nor joins an anonymised part (XX市) with a named city."""
+
+    group: str  # "government: <key>"
     from_doc: str
     from_year: int
     to_doc: str
@@ -76,6 +80,23 @@ class ProgramChange(_AsDict):
     new: list[str]
     continued: list[str]
     dropped: list[str]
+    renamed: list[str] = field(default_factory=list)  # "old → new": a dropped program's variant is new
+    government: Optional[str] = None  # the government's key (郑州市, 郑州市惠济区, a doc id for XX市)
+
+
+@dataclass(frozen=True, slots=True)
+class ProgramSpell(_AsDict):
+    """When one government names a program: first and last year seen across its plans.
+
+    A plain record for the graph (first/last seen per government) and the reports."""
+
+    concept: str  # the program's concept key (concept id when linked, else its normalised name)
+    label: str
+    government: str  # government_of(meta).key
+    government_name: str  # for people: 郑州市惠济区, XX市 (004_…#1)
+    first_seen: Optional[int]
+    last_seen: Optional[int]
+    documents: list[str]  # doc ids by year
 
 
 # ---------------------------------------------------------------- indicators
@@ -102,12 +123,41 @@ class IndicatorPoint(_AsDict):
 
 @dataclass(frozen=True, slots=True)
 class IndicatorTrajectory(_AsDict):
-    """The values one indicator concept takes across documents and years."""
+    """The values one indicator concept takes across the plans of one government, in one unit class.
+
+    Never two governments (a cross-government comparison is :class:`IndicatorGovernments`), never
+    a share and a count together (幼儿园 100% vs 1848 所: ``unit_class``)."""
 
     indicator: str  # the concept's name
     names: list[str]  # as printed
     documents: list[str]
     points: list[IndicatorPoint]
+    government: Optional[str] = None  # government_of(meta).key of every point's document
+    government_name: Optional[str] = None
+    unit_class: str = "none"  # percent | count | people | money | … (indicator_scopes.yaml unit_classes)
+
+
+@dataclass(frozen=True, slots=True)
+class GovernmentValues(_AsDict):
+    """What one government set for an indicator: its values, by year, with their documents."""
+
+    government: str
+    government_name: str
+    documents: list[str]
+    values: list[str]  # "value unit (year, kind)" in time order
+    points: list[IndicatorPoint]
+
+
+@dataclass(frozen=True, slots=True)
+class IndicatorGovernments(_AsDict):
+    """Who else set this indicator: one indicator (in one unit class), side by side per government.
+
+    An explicit cross-government table, not a trajectory: values of different governments are
+    compared here only."""
+
+    indicator: str
+    unit_class: str
+    governments: list[GovernmentValues]
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,9 +165,11 @@ class Continuity(_AsDict):
     """What :func:`kg.analysis.continuity.continuity` finds."""
 
     program: Optional[str]  # the one program asked for, None for all
-    programs: list[ProgramTimeline]
-    changes: list[ProgramChange]
-    indicators: list[IndicatorTrajectory]
+    programs: list[ProgramTimeline]  # where a program appears, all governments (an overview, not a series)
+    changes: list[ProgramChange]  # within one government each
+    indicators: list[IndicatorTrajectory]  # within one government and unit class each
+    spells: list[ProgramSpell] = field(default_factory=list)  # first/last seen per (program, government)
+    indicator_governments: list[IndicatorGovernments] = field(default_factory=list)  # set by 2+ governments
 
 
 # ---------------------------------------------------------------- reuse

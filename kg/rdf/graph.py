@@ -24,16 +24,24 @@ from rdflib.namespace import NamespaceManager
 from rdflib.namespace import DCTERMS, FOAF, ORG, PROV, RDF, RDFS, SKOS, TIME, XSD
 
 from kg.rdf.namespace import (
-    ALIGNMENTS_GRAPH, CONCEPTS_GRAPH, ENTITIES_GRAPH, KG, OA, PREFIXES, alignment_iri, concept_iri, doc_iri,
-    graph_iri, mention_iri, org_iri, person_iri, place_iri, section_iri, target_iri, work_iri, year_iri,
+    ALIGNMENTS_GRAPH, CONCEPTS_GRAPH, CONTINUITY_GRAPH, ENTITIES_GRAPH, KG, OA, PREFIXES, alignment_iri, concept_iri,
+    continuity_iri, doc_iri,
+    graph_iri, mention_iri, org_iri, org_type_iri, person_iri, place_iri, section_iri, target_iri, work_iri,
+    year_iri,
 )
 from kg import places
-from kg.records import Alignment, Concept, Corpus, Document, EvidenceSpan, Mention, Section
+from kg.analysis.align.units import review_sections
+from kg.analysis.continuity import (
+    RENAMED_ARROW, indicator_trajectories, program_changes, program_occurrences, program_spells,
+)
+from kg.governments import government_of, issuer_keys, organization_name
+from kg.rdf.relations import relation_triples
+from kg.records import Alignment, Concept, Corpus, Document, EvidenceSpan, Mention, Organization, Section
+from kg.text import cited_title
 
 # OWL-Time 2017 term missing from rdflib's closed TIME namespace
 IN_XSD_GYEAR = URIRef(f"{TIME}inXSDGYear")
 CONTEXT_CHARS = 16  # characters of oa:prefix / oa:suffix around a quote
-TITLE_BRACKETS = "《》〈〉<>"  # the marks around a cited title: punctuation, not vocabulary
 
 Quad = tuple  # (subject, predicate, object, graph)
 
@@ -61,6 +69,9 @@ class _CorpusContext:
         self.mentions: dict[str, list[Mention]] = defaultdict(list)
         for mention in corpus.mentions:
             self.mentions[mention.doc_id].append(mention)
+        self.relations = defaultdict(list)
+        for relation in corpus.relations:
+            self.relations[relation.doc_id].append(relation)
 
     def sections(self, doc: Document) -> list[Section]:
         return self.corpus.sections.get(doc.doc_id, [])
@@ -70,11 +81,13 @@ def _document_graph_triples(doc: Document, context: _CorpusContext) -> Iterator[
     """The triples of the document's own named graph."""
     graph = graph_iri(doc.doc_id)
     yield from _document_triples(doc)
-    yield from _section_triples(doc.doc_id, context.sections(doc))
+    yield from _section_triples(doc.doc_id, context.sections(doc), review_sections(doc, context.sections(doc)))
     for mention in context.mentions.get(doc.doc_id, []):
         for s, p, o, g in _mention_quads(doc, mention, context.concepts, context.titles):
             if g == graph:
                 yield s, p, o
+    for relation in context.relations.get(doc.doc_id, []):
+        yield from relation_triples(relation, context.concepts.lookup, context.titles)
 
 
 def _document_shared_quads(doc: Document, context: _CorpusContext) -> Iterator[Quad]:
@@ -92,12 +105,15 @@ def _document_shared_quads(doc: Document, context: _CorpusContext) -> Iterator[Q
 def _corpus_shared_quads(context: _CorpusContext) -> Iterator[Quad]:
     """Alignments and concept schemes: due once every document has registered its concepts."""
     corpus = context.corpus
-    cited = {(m.canonical or m.text).strip().strip(TITLE_BRACKETS) for m in corpus.mentions
+    cited = {cited_title(m.canonical or m.text) for m in corpus.mentions
              if m.type == "cited_document"}
     # alignments before the schemes: a shared program the linker never saw becomes a discovered concept
     yield from _with_graph(_alignment_triples(corpus.alignments, context.concepts, cited, context.titles),
                            ALIGNMENTS_GRAPH)
+    # continuity before the schemes too: it names programs by label
+    yield from _with_graph(_continuity_triples(corpus, context.concepts), CONTINUITY_GRAPH)
     yield from _with_graph(_scheme_triples(context.concepts), CONCEPTS_GRAPH)
+    yield from _with_graph(_organization_triples(corpus.organizations), ENTITIES_GRAPH)
 
 
 def _with_graph(triples: Iterable[tuple], graph: URIRef) -> Iterator[Quad]:
@@ -152,8 +168,10 @@ def _document_triples(doc: Document) -> Iterator[tuple]:
     if meta.year:
         yield iri, DCTERMS.date, _gyear(meta.year)
     yield iri, KG.level, Literal(meta.level or "unknown")
+    yield iri, KG.governmentKey, Literal(government_of(meta).key)
     yield iri, KG.status, Literal(meta.status or "complete")
     yield iri, KG.measureCount, _int(meta.measures or 0)
+    yield iri, KG.textLength, _int(len(doc.text))
     for prop, value in ((KG.sha256, meta.sha256), (KG.sourceFile, meta.source),
                         (KG.sourceFormat, meta.source_format)):
         if value:
@@ -165,12 +183,12 @@ def _document_triples(doc: Document) -> Iterator[tuple]:
         for prop, year in ((TIME.hasBeginning, meta.period_start), (TIME.hasEnd, meta.period_end)):
             if year:
                 yield period, prop, year_iri(year)
-    for issuer in [meta.issuer, *meta.co_issuers] if meta.issuer else meta.co_issuers:
+    for issuer in issuer_keys(meta):
         yield iri, DCTERMS.creator, org_iri(issuer)
     if meta.signatory:
         yield iri, KG.signatory, person_iri(meta.signatory)
     if meta.region:
-        yield iri, DCTERMS.spatial, place_iri(_region_chain(meta.region)[-1][0])
+        yield iri, DCTERMS.spatial, _region_place(doc)
     if meta.parent:
         yield iri, DCTERMS.isPartOf, doc_iri(meta.parent)
 
@@ -186,9 +204,10 @@ def _shared_resource_triples(doc: Document) -> Iterator[tuple]:
         if year:
             yield year_iri(year), RDF.type, TIME.Instant
             yield year_iri(year), IN_XSD_GYEAR, _gyear(year)
-    for issuer in [meta.issuer, *meta.co_issuers] if meta.issuer else meta.co_issuers:
-        yield org_iri(issuer), RDF.type, ORG.Organization
-        yield org_iri(issuer), RDFS.label, _zh(issuer)
+    government = government_of(meta)
+    for printed, key in zip([meta.issuer, *meta.co_issuers] if meta.issuer else meta.co_issuers, issuer_keys(meta)):
+        yield org_iri(key), RDF.type, ORG.Organization
+        yield org_iri(key), RDFS.label, _zh(organization_name(printed, government).label)
     if meta.signatory:
         yield person_iri(meta.signatory), RDF.type, FOAF.Person
         yield person_iri(meta.signatory), FOAF.name, _zh(meta.signatory)
@@ -198,13 +217,21 @@ def _shared_resource_triples(doc: Document) -> Iterator[tuple]:
     yield from _region_triples(doc)
 
 
+def _region_place(doc: Document) -> URIRef:
+    """The document's own region; a masked one (XX市) is a place of its part alone."""
+    government = government_of(doc.meta)
+    name = _region_chain(doc.meta.region)[-1][0]
+    return place_iri(f"{name}@{government.key}" if government.anonymised else name)
+
+
 def _region_triples(doc: Document) -> Iterator[tuple]:
     """The document's region as a chain of places, outermost first (河南省 ⊃ 郑州市 ⊃ 惠济区)."""
     if not doc.meta.region:
         return
     outer = None
-    for name, level in _region_chain(doc.meta.region):
-        place = place_iri(name)
+    chain = _region_chain(doc.meta.region)
+    for number, (name, level) in enumerate(chain):
+        place = _region_place(doc) if number == len(chain) - 1 else place_iri(name)
         yield place, RDF.type, KG.Place
         yield place, RDFS.label, _zh(name)
         if level:
@@ -223,13 +250,16 @@ def _region_chain(region: str) -> tuple[tuple[str, str | None], ...]:
 
 # ------------------------------------------------------------------ sections
 
-def _section_triples(doc_id: str, sections: list[Section]) -> Iterator[tuple]:
+def _section_triples(doc_id: str, sections: list[Section], review: frozenset[str] | set[str] = frozenset()
+                     ) -> Iterator[tuple]:
     document = doc_iri(doc_id)
     for order, section in enumerate(sections):
         iri = section_iri(doc_id, section.label)
         yield iri, RDF.type, KG.Section
         if section.is_measure:
             yield iri, RDF.type, KG.Measure
+        if section.label in review:
+            yield iri, KG.reviewPassage, Literal(True)
         yield iri, RDFS.label, Literal(section.label)
         if section.title:
             yield iri, DCTERMS.title, _zh(section.title)
@@ -290,6 +320,8 @@ def _mention_quads(doc: Document, mention: Mention, concepts: "_ConceptIndex",
         triples.append((annotation, KG.inSection, section_iri(doc.doc_id, mention.measure)))
     if mention.source:
         triples.append((annotation, KG.extractedBy, Literal(mention.source)))
+    if mention.type == "program" and mention.scope:
+        triples.append((annotation, KG.localScope, place_iri(_region_chain(mention.scope)[-1][0])))
     if mention.sentence_start is not None and mention.sentence_end is not None:
         sentence = URIRef(f"{annotation}/sentence")
         triples += [
@@ -312,8 +344,10 @@ def _body(doc: Document, mention: Mention, annotation: URIRef, concepts: "_Conce
     if kind == "target":
         return _target(doc, mention, annotation, concepts)
     if kind == "organization":
-        iri = org_iri(name)
+        iri = org_iri(mention.concept or name)
         triples = [(iri, RDF.type, ORG.Organization), (iri, RDFS.label, _zh(name))]
+        if mention.concept:  # linked (kg.link.link_organizations): the Organization record says the rest
+            return iri, triples, ENTITIES_GRAPH
         if mention.subtype:
             triples.append((iri, KG.orgType, Literal(mention.subtype)))
         if mention.parent:
@@ -321,7 +355,7 @@ def _body(doc: Document, mention: Mention, annotation: URIRef, concepts: "_Conce
                         (org_iri(mention.parent), RDF.type, ORG.Organization),
                         (org_iri(mention.parent), RDFS.label, _zh(mention.parent))]
     elif kind == "place":
-        iri = place_iri(name)
+        iri = place_iri(f"{name}@{mention.scope}" if mention.scope else name)
         triples = [(iri, RDF.type, KG.Place), (iri, RDFS.label, _zh(name))]
         if mention.subtype:
             triples.append((iri, KG.level, Literal(mention.subtype)))
@@ -333,7 +367,7 @@ def _body(doc: Document, mention: Mention, annotation: URIRef, concepts: "_Conce
         iri = person_iri(name)
         triples = [(iri, RDF.type, FOAF.Person), (iri, FOAF.name, _zh(name))]
     elif kind == "cited_document":
-        title = name.strip(TITLE_BRACKETS)
+        title = cited_title(name)
         if title in titles:  # cites a document of the corpus: link to it, not to a copy
             return doc_iri(titles[title]), [], ENTITIES_GRAPH
         iri = work_iri(title)
@@ -416,7 +450,7 @@ def _scheme_triples(concepts: _ConceptIndex) -> Iterator[tuple]:
     for scheme, label in ((KG.programScheme, "政策项目"), (KG.indicatorScheme, "指标")):  # = rdfs:label@zh in kg.ttl
         yield scheme, RDF.type, SKOS.ConceptScheme
         yield scheme, SKOS.prefLabel, _zh(label)
-    for iri, concept in concepts.concepts.items():
+    for iri, concept in list(concepts.concepts.items()):
         scheme = KG.indicatorScheme if concept.scheme == "indicators" else KG.programScheme
         yield iri, RDF.type, SKOS.Concept
         yield iri, SKOS.inScheme, scheme
@@ -427,6 +461,84 @@ def _scheme_triples(concepts: _ConceptIndex) -> Iterator[tuple]:
         if concept.kind:
             yield iri, KG.programKind, Literal(concept.kind)
         yield iri, KG.curated, Literal(bool(concept.curated))
+        for broader in concept.broader:
+            yield iri, SKOS.broader, concepts.lookup(broader, concept.scheme)
+
+
+def _organization_triples(organizations: list[Organization]) -> Iterator[tuple]:
+    """Organizations with their printed forms, type (org:classification) and the body they belong to."""
+    types = set()
+    for record in organizations:
+        iri = org_iri(record.key)
+        yield iri, RDF.type, ORG.Organization
+        yield iri, RDFS.label, _zh(record.label)
+        yield iri, SKOS.prefLabel, _zh(record.label)
+        for alt in record.alt_labels:
+            yield iri, SKOS.altLabel, _zh(alt)
+        if record.org_type:
+            types.add(record.org_type)
+            yield iri, KG.orgType, Literal(record.org_type)
+            yield iri, ORG.classification, org_type_iri(record.org_type)
+            if record.org_type == "section":
+                yield iri, RDF.type, ORG.OrganizationalUnit
+        if record.parent:
+            yield iri, ORG.subOrganizationOf, org_iri(record.parent)
+            yield org_iri(record.parent), ORG.hasSubOrganization, iri
+        if record.government:
+            yield iri, KG.governmentKey, Literal(record.government)
+    for org_type in sorted(types):
+        yield org_type_iri(org_type), RDF.type, SKOS.Concept
+        yield org_type_iri(org_type), SKOS.inScheme, KG.organizationTypeScheme
+        yield org_type_iri(org_type), SKOS.prefLabel, Literal(org_type, lang="en")
+    if types:
+        yield KG.organizationTypeScheme, RDF.type, SKOS.ConceptScheme
+
+
+# ------------------------------------------------------------------ continuity
+
+def _continuity_triples(corpus: Corpus, concepts: _ConceptIndex) -> Iterator[tuple]:
+    """Programs through time within each government (kg.analysis.continuity): when each government
+    first and last names a program, and what changes from one of its plans to the next."""
+    occurrences = program_occurrences(corpus)
+    for spell in program_spells(corpus, occurrences):
+        iri = continuity_iri("spell", spell.government, spell.concept)
+        yield iri, RDF.type, KG.ProgramSpell
+        yield iri, KG.program, concepts.lookup(spell.concept, "programs")
+        yield iri, KG.governmentKey, Literal(spell.government)
+        yield iri, RDFS.label, _zh(f"{spell.label} · {spell.government_name}")
+        if spell.first_seen is not None:
+            yield iri, KG.firstSeen, _gyear(spell.first_seen)
+        if spell.last_seen is not None:
+            yield iri, KG.lastSeen, _gyear(spell.last_seen)
+        for doc_id in spell.documents:
+            yield iri, KG.seenIn, doc_iri(doc_id)
+    for change in program_changes(corpus, occurrences):
+        iri = continuity_iri("change", change.from_doc, change.to_doc)
+        yield iri, RDF.type, KG.ProgramChange
+        yield iri, KG.fromDocument, doc_iri(change.from_doc)
+        yield iri, KG.toDocument, doc_iri(change.to_doc)
+        if change.government:
+            yield iri, KG.governmentKey, Literal(change.government)
+        for prop, labels in ((KG.newProgram, change.new), (KG.continuedProgram, change.continued),
+                             (KG.droppedProgram, change.dropped)):
+            for label in labels:
+                yield iri, prop, concepts.lookup(label, "programs")
+        for pair in change.renamed:  # "old → new"
+            old, _, new = pair.partition(RENAMED_ARROW)
+            yield iri, KG.renamedProgram, concepts.lookup(old.strip(), "programs")
+            if new.strip():
+                yield concepts.lookup(old.strip(), "programs"), SKOS.related, concepts.lookup(new.strip(), "programs")
+    for trajectory in indicator_trajectories(corpus):
+        if len(trajectory.points) < 2:
+            continue  # one value is no trajectory
+        iri = continuity_iri("trajectory", trajectory.government or "", trajectory.unit_class, trajectory.indicator)
+        yield iri, RDF.type, KG.IndicatorTrajectory
+        yield iri, RDFS.label, _zh(f"{trajectory.indicator} · {trajectory.government_name or ''}")
+        if trajectory.government:
+            yield iri, KG.governmentKey, Literal(trajectory.government)
+        yield iri, KG.unitClass, Literal(trajectory.unit_class)
+        for point in trajectory.points:
+            yield iri, KG.point, target_iri(point.doc_id, point.start, point.end)
 
 
 # ------------------------------------------------------------------ alignments
@@ -456,7 +568,7 @@ def _alignment_triples(alignments: list[Alignment], concepts: _ConceptIndex, cit
         yield iri, KG.rank, _int(alignment.rank)
         yield iri, KG.reuseRatio, _score(alignment.reuse_ratio)
         for program in alignment.shared_programs:
-            name = program.strip().strip(TITLE_BRACKETS)
+            name = cited_title(program)
             if ("programs", program) not in concepts.by_label and (name in cited or name in titles):
                 # both passages cite the same document: a shared citation, not a program
                 yield iri, KG.sharedCitation, doc_iri(titles[name]) if name in titles else work_iri(name)
@@ -464,19 +576,24 @@ def _alignment_triples(alignments: list[Alignment], concepts: _ConceptIndex, cit
                 yield iri, KG.sharedProgram, concepts.lookup(program, "programs")
         for target in alignment.shared_targets:
             yield iri, KG.sharedTarget, Literal(target)
-        if alignment.evidence or alignment.reuse_ratio > 0:
+        if alignment.period:
+            yield iri, KG.period, Literal(alignment.period)
+        if (alignment.evidence or alignment.reuse_ratio > 0) and alignment.period != "later":
+            # a plan issued after the lower one cannot have been quoted by it
             yield lower, PROV.wasQuotedFrom, upper
         for number, span in enumerate(alignment.evidence, start=1):
-            yield from _evidence_span(iri, number, span, lower, upper)
+            yield from _evidence_span(iri, number, span, lower, upper, quoted=alignment.period != "later")
 
 
-def _evidence_span(alignment: URIRef, number: int, span: EvidenceSpan, lower: URIRef, upper: URIRef
-                   ) -> Iterator[tuple]:
+def _evidence_span(alignment: URIRef, number: int, span: EvidenceSpan, lower: URIRef, upper: URIRef,
+                   quoted: bool = True) -> Iterator[tuple]:
+    """A shared stretch of text; a quotation only when the upper text was there to be quoted."""
     iri = URIRef(f"{alignment}/evidence/{number}")
     yield alignment, KG.evidence, iri
-    yield lower, PROV.qualifiedQuotation, iri
     yield iri, RDF.type, KG.EvidenceSpan
-    yield iri, RDF.type, PROV.Quotation
+    if quoted:
+        yield lower, PROV.qualifiedQuotation, iri
+        yield iri, RDF.type, PROV.Quotation
     yield iri, PROV.entity, upper
     if span.text:
         yield iri, KG.quote, Literal(span.text)
@@ -564,7 +681,7 @@ class DatasetGraphs:
     """An rdflib Dataset read as the writer reads ``CorpusGraphs``: named graphs in IRI order,
     triples sorted, the entities, concepts and alignments graphs as ``shared``."""
 
-    SHARED = (ENTITIES_GRAPH, CONCEPTS_GRAPH, ALIGNMENTS_GRAPH)
+    SHARED = (ENTITIES_GRAPH, CONCEPTS_GRAPH, ALIGNMENTS_GRAPH, CONTINUITY_GRAPH)
 
     def __init__(self, dataset: Dataset):
         graphs: dict[ox.NamedNode, set[ox.Triple]] = defaultdict(set)

@@ -21,6 +21,8 @@ QUERIES_DIR = ONTOLOGY_DIR / "queries"
 ONTOLOGY_IRI = "https://w3id.org/policy-kg/def"
 ID = "https://w3id.org/policy-kg/id/"
 OA = Namespace("http://www.w3.org/ns/oa#")
+# European Legislation Identifier ontology: eli:cites, eli:implements between documents
+ELI = Namespace("http://data.europa.eu/eli/ontology#")
 
 
 class KG(DefinedNamespace):
@@ -50,6 +52,7 @@ class KG(DefinedNamespace):
     sourceFormat: URIRef
     status: URIRef
     measureCount: URIRef
+    textLength: URIRef
     # sections
     inDocument: URIRef
     sectionKind: URIRef
@@ -97,6 +100,39 @@ class KG(DefinedNamespace):
     lowerEnd: URIRef
     upperStart: URIRef
     upperEnd: URIRef
+    period: URIRef
+    reviewPassage: URIRef
+    # relations
+    StatedRelation: URIRef
+    relationType: URIRef
+    relationSubject: URIRef
+    relationObject: URIRef
+    role: URIRef
+    carriesOut: URIRef
+    hasTarget: URIRef
+    responsibleUnit: URIRef
+    leadUnit: URIRef
+    supportUnit: URIRef
+    oversightUnit: URIRef
+    localScope: URIRef
+    governmentKey: URIRef
+    organizationTypeScheme: URIRef
+    # continuity
+    ProgramSpell: URIRef
+    ProgramChange: URIRef
+    program: URIRef
+    firstSeen: URIRef
+    lastSeen: URIRef
+    seenIn: URIRef
+    fromDocument: URIRef
+    toDocument: URIRef
+    newProgram: URIRef
+    continuedProgram: URIRef
+    droppedProgram: URIRef
+    renamedProgram: URIRef
+    IndicatorTrajectory: URIRef
+    unitClass: URIRef
+    point: URIRef
 
 
 # Prefixes bound in every serialisation: only the vocabularies the graph uses. Resource IRIs
@@ -114,6 +150,7 @@ PREFIXES: dict[str, str] = {
     "org": str(ORG),
     "foaf": str(FOAF),
     "time": str(TIME),
+    "eli": str(ELI),
 }
 
 
@@ -133,6 +170,7 @@ def graph_iri(doc_id: str) -> URIRef:
 CONCEPTS_GRAPH = URIRef(f"{ID}graph/concepts")
 ENTITIES_GRAPH = URIRef(f"{ID}graph/entities")
 ALIGNMENTS_GRAPH = URIRef(f"{ID}graph/alignments")
+CONTINUITY_GRAPH = URIRef(f"{ID}graph/continuity")
 
 
 def section_iri(doc_id: str, label: str) -> URIRef:
@@ -162,6 +200,18 @@ def org_iri(name: str) -> URIRef:
 
 def person_iri(name: str) -> URIRef:
     return URIRef(f"{ID}person/{_segment(name)}")
+
+
+def relation_iri(doc_id: str, kind: str, digest: str) -> URIRef:
+    return URIRef(f"{doc_iri(doc_id)}/relation/{_segment(kind)}/{_segment(digest)}")
+
+
+def org_type_iri(org_type: str) -> URIRef:
+    return URIRef(f"{ID}org-type/{_segment(org_type)}")
+
+
+def continuity_iri(kind: str, *parts: str) -> URIRef:
+    return URIRef(f"{ID}{_segment(kind)}/" + "/".join(_segment(p) for p in parts))
 
 
 def work_iri(title: str) -> URIRef:

@@ -20,10 +20,10 @@ from kg.views.continuity import continuity_view
 from kg.views.html import View, render_html
 from kg.views.overview import overview_view
 from kg.views.program import find_program, most_widespread_program, program_view
-from kg.views.tables import alignment_frame, program_year_frame, target_frame
+from kg.views.tables import alignment_frame, canned_frame, program_year_frame, target_frame
 
 __all__ = [
-    "View", "alignment_frame", "alignment_view", "continuity_view", "find_program", "overview_view", "program_view",
+    "View", "alignment_frame", "alignment_view", "canned_frame", "continuity_view", "find_program", "overview_view", "program_view",
     "program_year_frame", "render_html", "target_frame", "write_corpus_views", "write_views",
 ]
 

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
 
 from kg.records import Alignment, Corpus, EvidenceSpan
 from kg.text import one_line

@@ -1,4 +1,4 @@
-"""pandas tables of a corpus for notebooks: programs per year, alignments, targets.
+"""pandas tables of a corpus for notebooks: programs per year, alignments, targets, canned query answers.
 
 pandas is imported inside each function: it is heavy and only notebooks need it.
 """
@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 
+from kg.rdf.query import run_canned
 from kg.records import Alignment, Corpus
 from kg.views.evidence import LIST_SEPARATOR, Evidence, entity_key, entity_label
 
@@ -59,3 +60,17 @@ def target_frame(corpus: Corpus):
             for m in corpus.mentions if m.type == "target"]
     return pd.DataFrame(rows, columns=["indicator", "value", "unit", "comparator", "year", "kind", "doc_id",
                                        "doc_year", "level", "measure"])
+
+
+NO_ROWS = "no rows: the corpus holds nothing that answers this question"
+
+
+def canned_frame(build_dir, name: str, params: dict[str, str] | None = None):
+    """pandas table of a canned query's answer (ontology/queries/<name>.rq) over a build; when the
+    corpus holds no answer, one row that says so rather than an empty table that looks like an error."""
+    import pandas as pd
+
+    result = run_canned(build_dir, name, params or {})
+    if not result.rows:
+        return pd.DataFrame({"answer": [NO_ROWS]})
+    return pd.DataFrame(result.records(), columns=result.columns)

@@ -16,7 +16,7 @@ from itertools import accumulate
 from typing import Iterable, Optional
 
 from kg.analysis.align.units import Unit, plain_text
-from kg.indicators import dice, normalise_indicator
+from kg.indicators import dice, load_scopes, normalise_indicator, scope_signature
 from kg.records import Concept, Mention
 from kg.resources import AlignmentSettings, alignment_settings
 from kg.text import book_title, double_quoted, name_key
@@ -61,7 +61,10 @@ def attach_names(units: list[Unit], mentions: list[Mention], settings: Alignment
                 label = mention.canonical or mention.text
                 names.setdefault(normalise_name(label, settings), label)
             elif mention.type == "target" and mention.indicator and mention.value:
-                targets.setdefault(normalise_indicator(mention.indicator), mention.indicator)
+                # the linked indicator concept (curated aliases: 学前教育普惠率 is 普惠性幼儿园覆盖率)
+                # when the link stage ran, else the printed wording
+                label = mention.canonical or mention.indicator
+                targets.setdefault(normalise_indicator(_INCLUDING.sub("", label)), label)
         unit.names = {k: v for k, v in names.items() if len(k) >= settings.names.min_chars and k not in ignore}
         unit.targets = targets
 
@@ -73,11 +76,41 @@ def shared_names(lower: Unit, upper: Unit) -> list[str]:
 
 
 def shared_targets(lower: Unit, upper: Unit, threshold: float) -> list[str]:
+    """Indicators of the lower measure the upper passage also sets a number for (see
+    :func:`same_indicator`)."""
     return sorted({display for key, display in lower.targets.items()
-                   if any(_dice(key, other) >= threshold for other in upper.targets)})
+                   if any(same_indicator(key, other, threshold) for other in upper.targets)})
 
 
 _dice = lru_cache(maxsize=1 << 16)(dice)  # the same indicator pairs recur across measures
+
+# "(含农村寄宿制学校)": what the count includes, not a narrower scope of it
+_INCLUDING = re.compile(r"[（(]含[^（()）]*[)）]")
+# a rate / share indicator (覆盖率, 占比, 比例) is never the same indicator as a count (所, 个)
+_RATE = re.compile(r"(?:率|比例|占比|比重)$")
+# shortest wording whose every character bigram found in the other makes them one indicator
+# (新建中小学 in 新建、改扩建中小学): shorter ones (中小学, 幼儿园) are kinds of school, not indicators
+_MIN_CONTAINED_CHARS = 4
+
+
+@lru_cache(maxsize=1 << 16)
+def same_indicator(a: str, b: str, threshold: float) -> bool:
+    """Two normalised indicator wordings measure the same thing: equal (also after the link
+    stage's curated aliases), a bigram Dice of at least ``threshold``, or every bigram of the shorter (at least 4 characters) in the longer, both rates or both
+    counts, naming the same scopes (中职 / 高职, 公办 / 民办: ``indicator_scopes.yaml``)."""
+    if a == b:
+        return True
+    scopes = load_scopes()
+    if scope_signature(a, scopes) != scope_signature(b, scopes):
+        return False
+    if _dice(a, b) >= threshold:
+        return True
+    short, long = sorted((a, b), key=len)
+    if len(short) < _MIN_CONTAINED_CHARS or bool(_RATE.search(a)) != bool(_RATE.search(b)):
+        return False
+    if any(short[i:i + 2] not in long for i in range(len(short) - 1)):
+        return False
+    return scope_signature(a, scopes) == scope_signature(b, scopes)
 
 
 def name_kinds(concepts: Iterable[Concept], settings: AlignmentSettings) -> dict[str, str]:

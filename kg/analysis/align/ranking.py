@@ -4,21 +4,24 @@
 
 ``direct`` = the two passages share a specific name or a target indicator both set numbers for,
 and are about the same thing (text cosine near the measure's best); otherwise ``thematic``.
+Links come from the upper documents in force for the lower document's year only; passages of
+upper documents issued later follow as labelled context (``Alignment.period == "later"``).
 """
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
-from collections import Counter, defaultdict
+from collections import Counter
 from typing import Iterable, Optional
 
 from kg.analysis.align.names import NameFinder, attach_names, name_kinds, shared_names, shared_targets, specific_names
 from kg.analysis.align.similarity import NgramIndex
 from kg.analysis.align.units import Unit, alignable_units, measure_units
 from kg.analysis.align.verbatim import evidence_spans
-from kg.analysis.hierarchy import period_relation, upper_documents
+from kg.analysis.hierarchy import PeriodRelation, context_documents, period_relation, upper_documents
 from kg.records import Alignment, Corpus
-from kg.resources import AlignmentSettings, ScoringSettings, alignment_settings
+from kg.resources import AlignmentSettings, ScoringSettings, alignment_settings, lexicon
 
 METHOD = "tfidf-char-ngram+ngram-reuse+concepts"
 
@@ -29,11 +32,61 @@ def _units_by_doc(corpus: Corpus, doc_ids: Iterable[str], settings: AlignmentSet
     return {d: make(corpus.document(d), corpus.sections.get(d, []), settings) for d in doc_ids}
 
 
+@dataclasses.dataclass(frozen=True)
+class AlignmentPlan:
+    """The upper documents one lower document is compared with: its links and its context."""
+
+    links: dict[str, PeriodRelation]  # doc id -> period; in force (or asked for by name)
+    context: dict[str, PeriodRelation]  # doc id -> period; issued later: shown after the links, never one
+
+
+@functools.lru_cache(maxsize=1)
+def later_top_k() -> int:
+    """``context.later_top_k`` of alignment.yaml: later-context passages kept per measure."""
+    return int(lexicon("alignment.yaml")["context"]["later_top_k"])
+
+
+def alignment_plan(corpus: Corpus, lower: Optional[str | list[str]] = None, upper: Optional[str | list[str]] = None,
+                   overrides: Optional[dict[str, list[str]]] = None,
+                   settings: Optional[AlignmentSettings] = None) -> dict[str, AlignmentPlan]:
+    """lower doc id -> the upper documents it is aligned with (in force) and shown against (later).
+
+    Given both ``lower`` and ``upper`` (a horizontal comparison asked for by name), the named
+    documents are compared whatever their time: in force or earlier as links, later as context."""
+    settings = settings or alignment_settings()
+    metas = {d.doc_id: d.meta for d in corpus.documents}
+    lowers = [lower] if isinstance(lower, str) else list(lower or metas)
+    forced_upper = [upper] if isinstance(upper, str) else (list(upper) if upper else None)
+    overrides = corpus.upper_overrides if overrides is None else overrides
+    plans: dict[str, AlignmentPlan] = {}
+    for doc_id in lowers:
+        meta = metas[doc_id]
+        if forced_upper is not None and lower is not None:
+            chosen = [m for m in metas.values() if m.doc_id in forced_upper and m.doc_id != doc_id]
+            relations = {m.doc_id: period_relation(m, meta.year) for m in chosen}
+            links = {d: r for d, r in relations.items() if r != "later"}
+            context = {d: r for d, r in relations.items() if r == "later"}
+        else:
+            links = {d: period_relation(metas[d], meta.year)
+                     for d in upper_documents(metas.values(), meta, overrides, settings)}
+            context = {d: "later" for d in context_documents(metas.values(), meta, overrides, settings)}
+            if forced_upper is not None:
+                links = {d: r for d, r in links.items() if d in forced_upper}
+                context = {d: r for d, r in context.items() if d in forced_upper}
+        if links or context:
+            plans[doc_id] = AlignmentPlan(links, context)
+    return plans
+
+
 def align(corpus: Corpus, lower: Optional[str | list[str]] = None, upper: Optional[str | list[str]] = None,
           top_k: Optional[int] = None, overrides: Optional[dict[str, list[str]]] = None,
           settings: Optional[AlignmentSettings] = None, **options) -> list[Alignment]:
     """Rank upper-level passages for every measure of every lower-level document.
 
+    Only upper documents in force for the lower document's year are links (ranks 1..top_k, period
+    ``in_force``); passages of upper documents issued later follow as context (period ``later``,
+    ranked after every link, never rank 1, never direct). Passages reviewing past achievements
+    (``Unit.retrospective``) are no candidates, and a lower measure that reviews is not aligned.
     ``lower`` / ``upper`` restrict the documents (a doc id or a list); given both, they are compared
     even when the hierarchy would not place one above the other (horizontal comparison).
     ``overrides`` (doc id -> upper doc ids) replace the derived hierarchy for those documents;
@@ -43,41 +96,62 @@ def align(corpus: Corpus, lower: Optional[str | list[str]] = None, upper: Option
     settings = settings or alignment_settings()
     scoring = dataclasses.replace(settings.scoring, **options)
     top_k = top_k or scoring.top_k
-    metas = {d.doc_id: d.meta for d in corpus.documents}
-    lowers = [lower] if isinstance(lower, str) else list(lower or metas)
-    forced_upper = [upper] if isinstance(upper, str) else (list(upper) if upper else None)
-    plan: dict[str, list[str]] = {}
-    for doc_id in lowers:
-        if forced_upper is not None and lower is not None:
-            uppers = [u for u in upper_documents(metas.values(), metas[doc_id], {doc_id: forced_upper}, settings)]
-        else:
-            uppers = upper_documents(metas.values(), metas[doc_id],
-                                     corpus.upper_overrides if overrides is None else overrides, settings)
-            if forced_upper is not None:
-                uppers = [u for u in uppers if u in forced_upper]
-        if uppers:
-            plan[doc_id] = uppers
+    plan = alignment_plan(corpus, lower, upper, overrides, settings)
     if not plan:
         return []
-    upper_ids = sorted({u for ups in plan.values() for u in ups})
-    upper_units = [u for d, us in _units_by_doc(corpus, upper_ids, settings, lower=False).items() for u in us]
-    lower_units = _units_by_doc(corpus, plan, settings, lower=True)
+    upper_ids = sorted({u for p in plan.values() for u in (*p.links, *p.context)})
+    # a review of past achievements is no directive: it is not a candidate at all
+    upper_units = [u for d, us in _units_by_doc(corpus, upper_ids, settings, lower=False).items()
+                   for u in us if not u.retrospective]
+    lower_units = {d: [u for u in us if not u.retrospective]
+                   for d, us in _units_by_doc(corpus, plan, settings, lower=True).items()}
     all_units = upper_units + [u for us in lower_units.values() for u in us]
     attach_names(all_units, corpus.mentions, settings)
     index = NgramIndex(upper_units, all_units, settings)
     finder = NameFinder(upper_units)
     kinds = name_kinds(corpus.concepts, settings)
     alignments = []
-    for doc_id, uppers in plan.items():
-        factors = {u: scoring.period_factor[period_relation(metas[u], metas[doc_id].year)] for u in uppers}
+    for doc_id, documents in plan.items():
+        periods = {**documents.context, **documents.links}
+        factors = {u: scoring.period_factor[r] for u, r in periods.items()}
         for measure in lower_units[doc_id]:
-            alignments.extend(_align_measure(measure, index, factors, scoring, settings, top_k, kinds, finder))
+            scored = _score_measure(measure, index, factors, scoring, settings, kinds, finder)
+            alignments.extend(_ranked(measure, scored, documents, top_k, scoring))
     return alignments
 
 
-def _align_measure(measure: Unit, index: NgramIndex, factors: dict[str, float], scoring: ScoringSettings,
-                   settings: AlignmentSettings, top_k: int, kinds: Optional[dict[str, str]] = None,
-                   finder: Optional[NameFinder] = None) -> list[Alignment]:
+Scored = tuple[float, Unit, list[str], list[str], float, list]
+
+
+def _ranked(measure: Unit, scored: list[Scored], plan: AlignmentPlan, top_k: int,
+            scoring: ScoringSettings) -> list[Alignment]:
+    """The links (in-force passages, ranks 1..top_k) and then the later context of one measure."""
+    links = [item for item in scored if item[1].doc_id in plan.links][:top_k]
+    context = [item for item in scored if item[1].doc_id in plan.context
+               and item[0] >= scoring.local_only_below][:later_top_k()]
+    out = []
+    if not links or links[0][0] < scoring.local_only_below:
+        links = []
+        out.append(Alignment(lower_doc=measure.doc_id, lower_measure=measure.label, local_only=True, method=METHOD))
+    for rank, (score, upper, programs, targets, reuse, evidence) in enumerate(links, start=1):
+        out.append(Alignment(
+            lower_doc=measure.doc_id, lower_measure=measure.label, upper_doc=upper.doc_id,
+            upper_measure=upper.label, score=score, strength="direct" if programs or targets else "thematic",
+            rank=rank, shared_programs=programs, shared_targets=targets, reuse_ratio=round(reuse, 4),
+            method=METHOD, evidence=evidence, period=plan.links[upper.doc_id]))
+    # context: after every link (never rank 1), thematic only: a later text was not taken up
+    for rank, (score, upper, _programs, _targets, reuse, evidence) in enumerate(context, start=max(1, len(links)) + 1):
+        out.append(Alignment(
+            lower_doc=measure.doc_id, lower_measure=measure.label, upper_doc=upper.doc_id,
+            upper_measure=upper.label, score=score, strength="thematic", rank=rank,
+            reuse_ratio=round(reuse, 4), method=METHOD, evidence=evidence, period=plan.context[upper.doc_id]))
+    return out
+
+
+def _score_measure(measure: Unit, index: NgramIndex, factors: dict[str, float], scoring: ScoringSettings,
+                   settings: AlignmentSettings, kinds: Optional[dict[str, str]] = None,
+                   finder: Optional[NameFinder] = None) -> list[Scored]:
+    """Every candidate passage of the documents in ``factors`` scored, best first."""
     weights = scoring.weights
     cosines = index.search(measure.vector, set(factors))
     # the index's best candidates plus any passage sharing a name, then scored in detail
@@ -90,12 +164,6 @@ def _align_measure(measure: Unit, index: NgramIndex, factors: dict[str, float], 
               for p in candidates}
     # a name many passages share (双减 in a dozen) says less about this pair than a rare one
     spread = Counter(name for programs, _ in shared.values() for name in programs)
-    # a review of past achievements is direct only for what the plan's forward-looking parts
-    # do not already share (the plan's tasks, not its record, are what the measure takes up)
-    forward: dict[str, set[str]] = defaultdict(set)
-    for position, (programs, targets) in shared.items():
-        if not index.units[position].retrospective:
-            forward[index.units[position].doc_id].update(programs, targets)
     best_cosine = max(cosines.values(), default=0.0)
     scored = []
     for position in candidates:
@@ -113,19 +181,12 @@ def _align_measure(measure: Unit, index: NgramIndex, factors: dict[str, float], 
         # direct: the passages must also be about the same thing
         topical = cosines[position] >= scoring.direct_min_relative_text * best_cosine
         if not topical:
-            programs, targets = [], []
+            programs = []
+            # a number set for the same indicator is itself the topic: a list of targets (the
+            # plan's goals, a 专栏) shares few words with a measure that carries one of them out
+            if cosines[position] < scoring.direct_target_relative_text * scoring.direct_min_relative_text * best_cosine:
+                targets = []
         programs = specific_names(programs, measure, upper, kinds or {}, settings)
-        if upper.retrospective:
-            programs = [n for n in programs if n not in forward[upper.doc_id]]
-            targets = [n for n in targets if n not in forward[upper.doc_id]]
         scored.append((score, upper, programs, targets, reuse, evidence))
     scored.sort(key=lambda item: (-item[0], item[1].doc_id, item[1].label))
-    if not scored or scored[0][0] < scoring.local_only_below:
-        return [Alignment(lower_doc=measure.doc_id, lower_measure=measure.label, local_only=True, method=METHOD)]
-    return [
-        Alignment(lower_doc=measure.doc_id, lower_measure=measure.label, upper_doc=upper.doc_id,
-                  upper_measure=upper.label, score=score, strength="direct" if programs or targets else "thematic",
-                  rank=rank, shared_programs=programs, shared_targets=targets, reuse_ratio=round(reuse, 4),
-                  method=METHOD, evidence=evidence)
-        for rank, (score, upper, programs, targets, reuse, evidence) in enumerate(scored[:top_k], start=1)
-    ]
+    return scored

@@ -61,20 +61,25 @@ def reuse_summary(corpus: Corpus, alignments: Optional[list[Alignment]] = None,
                   settings: Optional[AlignmentSettings] = None) -> dict[str, DocumentReuse]:
     """Per lower document: verbatim reuse (share of its measure text copied from any of its upper
     documents; containment, not Jaccard), what each measure adds, coverage of each upper document
-    (share of its alignable passages some measure takes up), local-only share, top shared programs."""
+    (share of its alignable passages some measure takes up), local-only share, top shared programs.
+    Alignments with later context (``period == "later"``) are left out."""
     settings = settings or alignment_settings()
     alignments = corpus.alignments if alignments is None else alignments
     reuse = settings.reuse
     by_lower: dict[str, list[Alignment]] = defaultdict(list)
     for alignment in alignments:
-        by_lower[alignment.lower_doc].append(alignment)
+        # later context is no taking-up: a lower text cannot copy from or cover a later one
+        if alignment.period != "later":
+            by_lower[alignment.lower_doc].append(alignment)
     summary: dict[str, DocumentReuse] = {}
     for doc_id, rows in by_lower.items():
         document = corpus.document(doc_id)
         uppers = sorted({a.upper_doc for a in rows if a.upper_doc})
         upper_texts = {u: corpus.document(u).match_text for u in uppers}
         indexes = {u: seed_index(t, reuse.seed_chars) for u, t in upper_texts.items()}
-        upper_units = {u: alignable_units(corpus.document(u), corpus.sections.get(u, []), settings) for u in uppers}
+        # reviews of past achievements are no candidates, so no share of what can be taken up
+        upper_units = {u: [x for x in alignable_units(corpus.document(u), corpus.sections.get(u, []), settings)
+                           if not x.retrospective] for u in uppers}
         upper_names: set[str] = set()
         for units in upper_units.values():
             attach_names(units, corpus.mentions, settings)

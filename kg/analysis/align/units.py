@@ -7,13 +7,15 @@ text) and the printed characters, with the document offsets of each piece.
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Optional
 
 from kg.records import Document, Section
-from kg.resources import AlignmentSettings, alignment_settings
+from kg.resources import AlignmentSettings, alignment_settings, lexicon
+from kg.text import SENTENCE_BREAKS
 
 WORD_RUN = re.compile(r"[0-9A-Za-z\u3400-\u9fff]+")  # digits, Latin letters and CJK ideographs
 BOOKMARK = re.compile(r"\[bookmark:[^\]]*\]")  # anchors the converters leave in the text
@@ -41,7 +43,7 @@ class Unit:
     quoted: set[str] = field(default_factory=set)  # normalised names the text itself puts in quotes
     targets: dict[str, str] = field(default_factory=dict)  # normalised indicator -> display
     starts: list[int] = field(default_factory=list)  # unit-text index where each piece starts
-    retrospective: bool = False  # inside a review of past achievements
+    retrospective: bool = False  # a review of past achievements: its part's title or its own sentences
     # verbatim-reuse seed tables by seed length, built once per unit (kg.analysis.align.verbatim)
     seed_tables: dict[int, dict[str, list[int]]] = field(default_factory=dict, repr=False)
 
@@ -100,9 +102,43 @@ def alignable_units(doc: Document, sections: list[Section],
         if own - len(section.title) < settings.units.min_own_chars:
             continue
         unit = _make_unit(doc, section, pieces)
-        unit.retrospective = any(start <= section.start < end for start, end in review)
+        unit.retrospective = any(start <= section.start < end for start, end in review) or is_review(unit.text)
         units.append(unit)
     return units
+
+
+@dataclass(frozen=True)
+class ReviewSettings:
+    """``review`` of alignment.yaml: sentence patterns of a review of past achievements."""
+
+    sentence_patterns: tuple[re.Pattern, ...]
+    min_share: float
+
+
+@functools.lru_cache(maxsize=1)
+def review_settings() -> ReviewSettings:
+    config = lexicon("alignment.yaml")["review"]
+    return ReviewSettings(tuple(re.compile(p) for p in config["sentence_patterns"]), float(config["min_share"]))
+
+
+_SENTENCE = re.compile(f"[^{re.escape(SENTENCE_BREAKS)}]+")
+_MIN_SENTENCE_CHARS = 6  # shorter pieces are headings and list marks, not statements
+
+
+def review_sentences(text: str, settings: Optional[ReviewSettings] = None) -> tuple[int, int]:
+    """(sentences that review past achievements, sentences) of a passage."""
+    settings = settings or review_settings()
+    sentences = [m.group() for m in _SENTENCE.finditer(text) if len(WORD_RUN.findall(m.group())) and
+                 len("".join(WORD_RUN.findall(m.group()))) >= _MIN_SENTENCE_CHARS]
+    hits = sum(1 for sentence in sentences if any(p.search(sentence) for p in settings.sentence_patterns))
+    return hits, len(sentences)
+
+
+def is_review(text: str, settings: Optional[ReviewSettings] = None) -> bool:
+    """Whether a passage's own sentences mostly review past achievements (取得…成效, 已建成, 累计…)."""
+    settings = settings or review_settings()
+    hits, total = review_sentences(text, settings)
+    return total > 0 and hits / total >= settings.min_share
 
 
 def _retrospective(sections: list[Section], settings: AlignmentSettings) -> list[tuple[int, int]]:
@@ -117,4 +153,15 @@ def measure_units(doc: Document, sections: list[Section],
     measures = [s for s in sections if s.is_measure and not s.outline_only]
     if not measures:
         return alignable_units(doc, sections, settings)
-    return [_make_unit(doc, s, [(s.start, s.end)]) for s in measures]
+    review = _retrospective(sections, settings or alignment_settings())
+    units = [_make_unit(doc, s, [(s.start, s.end)]) for s in measures]
+    for unit, section in zip(units, measures):
+        unit.retrospective = any(start <= section.start < end for start, end in review) or is_review(unit.text)
+    return units
+
+
+def review_sections(doc: Document, sections: list[Section],
+                    settings: Optional[AlignmentSettings] = None) -> set[str]:
+    """Labels of the passages and measures of ``doc`` that look back (kg:reviewPassage)."""
+    units = [*alignable_units(doc, sections, settings), *measure_units(doc, sections, settings)]
+    return {unit.label for unit in units if unit.retrospective}
