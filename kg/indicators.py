@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import replace
 from pathlib import Path
 from typing import Iterable, Optional
@@ -156,19 +156,45 @@ def link_targets(mentions: list[Mention], threshold: Optional[float] = None,
     the curated aliases plus every other wording seen. Other mentions pass through unchanged."""
     entries = load_indicator_entries(aliases_path)
     aliases = load_indicator_aliases(aliases_path)
-    names = [m.indicator for m in mentions if m.type == "target" and m.indicator]
-    canonical = link_indicators(names, threshold, aliases)
+    targets = [m for m in mentions if m.type == "target" and m.indicator]
+    canonical = link_indicators([m.indicator for m in targets], threshold, aliases)
+    meaning = _one_meaning_each(targets, canonical)
     wordings: dict[str, set[str]] = {}
-    for name in names:
-        wordings.setdefault(canonical[name], set()).add(display_form(name))
+    for mention in targets:
+        wordings.setdefault(meaning[id(mention)], set()).add(display_form(mention.indicator))
     concepts = []
     for pref, seen in sorted(wordings.items()):
         curated = pref in entries
         alts = (set(entries.get(pref, [])) | seen) - {pref}
         concepts.append(Concept(indicator_concept_id(pref), pref, SCHEME, sorted(alts), None, curated))
-    out = [replace(m, canonical=canonical[m.indicator], concept=indicator_concept_id(canonical[m.indicator]))
-           if m.type == "target" and m.indicator else m for m in mentions]
+    out = [replace(m, canonical=meaning[id(m)], concept=indicator_concept_id(meaning[id(m)]))
+           if id(m) in meaning else m for m in mentions]
     return out, concepts
+
+
+def _one_meaning_each(targets: list[Mention], canonical: dict[str, str]) -> dict[int, str]:
+    """The indicator concept of each target, split by what its unit measures: wordings that join by
+    name (幼儿园) but count schools in one plan and give a share in another are two indicators.
+    The class most values use keeps the name; each other class is named with its unit (幼儿园（%）);
+    a value without a unit stays with the name."""
+    by_class: dict[str, Counter] = defaultdict(Counter)
+    units: dict[tuple[str, str], Counter] = defaultdict(Counter)
+    for mention in targets:
+        name, kind = canonical[mention.indicator], unit_class(mention.unit)
+        if kind != "none":
+            by_class[name][kind] += 1
+            units[(name, kind)]["".join((mention.unit or "").split())] += 1
+    meaning = {}
+    for mention in targets:
+        name, kind = canonical[mention.indicator], unit_class(mention.unit)
+        classes = by_class.get(name)
+        main = min(classes, key=lambda c: (-classes[c], c)) if classes else None
+        if kind == "none" or kind == main:
+            meaning[id(mention)] = name
+        else:
+            unit = min(units[(name, kind)], key=lambda u: (-units[(name, kind)][u], u))
+            meaning[id(mention)] = f"{name}（{unit}）"
+    return meaning
 
 
 # ---------------------------------------------------------------- unit classes

@@ -181,3 +181,19 @@ def test_graph_indicator_concept_has_targets_of_both_documents(built_corpus, loa
     # the graph mints no indicator concepts of its own: it uses the linked ones
     count = run_query(built_corpus, "SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE { ?c skos:inScheme kg:indicatorScheme }")
     assert count.rows[0][0] == sum(c.scheme == "indicators" for c in loaded_corpus.concepts)
+
+
+def test_an_indicator_joins_only_within_one_meaning():
+    """A share and a count under one wording are two indicators; a value without a unit joins the
+    class most values use (crafted: a county's health plan)."""
+    from kg.indicators import link_targets
+
+    def target(value: str, unit: str | None, start: int) -> Mention:
+        return Mention("d", "target", value, start, start + len(value), indicator="家庭医生签约", value=value,
+                       unit=unit, kind="target")
+
+    linked, concepts = link_targets([target("65", "%", 0), target("70", "%", 10), target("120", "个", 20),
+                                     target("3", None, 30)])
+    names = [m.canonical for m in linked]
+    assert names == ["家庭医生签约", "家庭医生签约", "家庭医生签约（个）", "家庭医生签约"]
+    assert len({m.concept for m in linked}) == 2 and len(concepts) == 2
