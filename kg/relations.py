@@ -234,22 +234,23 @@ def sets_target(doc: Document, spans: Spans, programs: list[Mention], targets: l
 
 
 def _own_place(government: Government) -> tuple[str, str]:
-    """The place id and label of the document's own government: its region (郑州市惠济区), or for a
-    masked region (XX县) the government's key, since XX县 of another part is another place."""
+    """The place id and label of the document's own government, as the graph names places: its
+    innermost unit (惠济区), or for a masked region ``XX县@<doc id>``, since XX县 of another part is
+    another place."""
     if government.anonymised:
-        return government.key, government.name
-    region = government.region or government.key
-    return region, region
+        return f"{government.region}@{government.key}", government.name
+    place = government.units[-1][1] if government.units else (government.region or government.key)
+    return place, government.region or place
 
 
 def _place_of(mention: Mention, government: Government) -> tuple[str, str]:
     """A place mention as a place: the document's own government where it names it (惠济区 in a
-    Huiji plan, XX市 in a masked city's), else the name as printed."""
+    Huiji plan, XX市 in a masked city's), else the name as printed (a masked one within its part)."""
     name = mention.canonical or mention.text
     innermost = government.units[-1][1] if government.units else None
     if name in (government.region, innermost):
         return _own_place(government)
-    return name, name
+    return (f"{name}@{mention.scope}" if mention.scope else name), name
 
 
 def _place_words(spans: Spans, clause: tuple[int, int]) -> list[tuple[int, int]]:
