@@ -456,13 +456,15 @@ def link_organizations(mentions: list[Mention], metas: Iterable[DocumentMeta]
             registry.add(organization_name(name, government), government, name)
     out = []
     for mention in mentions:
-        if mention.type == "place" and places.is_anonymised(mention.canonical or mention.text):
-            government = governments.get(mention.doc_id) or government_of(DocumentMeta(doc_id=mention.doc_id))
-            mention = replace(mention, scope=government.key)  # XX县 of this part is no other part's XX县
-        if mention.type != "organization":
+        if mention.type not in ("place", "organization"):
             out.append(mention)
             continue
         government = governments.get(mention.doc_id) or government_of(DocumentMeta(doc_id=mention.doc_id))
+        if mention.type == "place":
+            if places.is_anonymised(mention.canonical or mention.text):
+                mention = replace(mention, scope=government.key)  # XX县 of this part is no other part's XX县
+            out.append(mention)
+            continue
         name = mention.canonical or normalise_name(mention.matching)
         scoped = organization_name(name, government, mention.subtype)
         parent = None

@@ -111,13 +111,13 @@ def test_review_by_the_passages_own_sentences(text, review):
 
 
 def test_a_title_that_aims_at_a_base_is_no_review():
-    """夯实安全稳定的发展基础 (Huiji 2023, part 八) is a task, not a 发展基础 review part."""
-    text = "八、夯实安全稳定的发展基础\n28. 统筹做好校园疫情防控工作。加强师生健康监测，落实晨午检制度。\n"
+    """A heading that aims at a base (筑牢…的发展基础, crafted) is a task, not a 发展基础 review part."""
+    text = "八、筑牢城乡一体的发展基础\n28. 完善基层卫生服务网络。加强乡村医生培训，落实定期巡诊制度。\n"
     doc = Document(DISTRICT, text)
     part_end = len(text)
     measure_start = text.index("28.")
-    sections = [Section("district", "八", "part", "八", "夯实安全稳定的发展基础", 0, part_end, measure_start),
-                Section("district", "28", "measure", "28", "统筹做好校园疫情防控工作", measure_start, part_end,
+    sections = [Section("district", "八", "part", "八", "筑牢城乡一体的发展基础", 0, part_end, measure_start),
+                Section("district", "28", "measure", "28", "完善基层卫生服务网络", measure_start, part_end,
                         text.index("。", measure_start) + 1, parent="八", is_measure=True)]
     [unit] = measure_units(doc, sections)
     assert not unit.retrospective
