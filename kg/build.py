@@ -5,6 +5,10 @@ The output is checked first (`kg.fileio.check_build_target`: never a user's fold
 or the current folder), then the build is assembled in a staging folder beside the target and
 swapped in at the end (`kg.fileio.build_directory`), so a failed build never leaves a
 half-written `build/`. A document whose analysis fails is reported in one line and left out.
+
+Structure and extract run per document, in worker processes or on a Dask cluster
+(`kg.parallel`), and are taken from the previous build's cache when the document and the
+pipeline are unchanged (`kg.builddir.AnalysisCache`); the corpus-wide stages run here, always.
 """
 from __future__ import annotations
 
@@ -19,15 +23,19 @@ from typing import Callable, Optional
 from kg.analysis.align import align
 from kg.analysis.align.units import review_sections
 from kg.analysis.lineage import lineage
-from kg.builddir import load_corpus, write_tables
-from kg.errors import InputError, KGError, MissingDependency
+from kg.builddir import AnalysisCache, load_corpus, write_tables
+from kg.errors import InputError
 from kg.evaluate import CATEGORIES, EvalReport, Score, evaluate, load_keys
-from kg.fileio import build_directory, check_build_target
-from kg.extract import extract, make_pipeline
+from kg.extract import extract
+from kg.fileio import build_directory, check_build_target, read_build_marker
 from kg.ingest import Disagreement, ingest_corpus
 from kg.lexicon import Lexicon, load_lexicon
 from kg.governments import government_of
 from kg.link import link, link_organizations
+from kg.parallel import (
+    DocumentAnalysis, DocumentFailure, PipelineSettings, analyse_documents, analysis_key, default_workers,
+    document_error, pipeline_version,
+)
 from kg.rdf.export import export
 from kg.rdf.store import write_graph
 from kg.records import Corpus, Document, DocumentMeta, Mention, Relation
@@ -37,7 +45,7 @@ from kg.structure import parse_structure
 from kg.views import write_views
 
 # load_corpus lives in kg.builddir; re-exported because `from kg.build import build, load_corpus` is the documented API
-__all__ = ["BuildSummary", "analyse", "build", "corpus_relations", "evaluate_left_out", "load_corpus"]
+__all__ = ["BuildSummary", "analyse", "build", "corpus_relations", "document_error", "evaluate_left_out", "load_corpus"]
 
 
 @dataclass
@@ -53,18 +61,29 @@ class BuildSummary:
     notices: list[str] = field(default_factory=list)  # worth knowing, not errors (e.g. ids from file names)
     disagreements: list[Disagreement] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)  # stage -> wall time
+    from_cache: int = 0  # documents whose structure and extract came from the previous build's cache
+    analysed: int = 0  # documents that went to structure and extract (cached or not)
 
 
-def stage_timer(summary: BuildSummary):
-    """`with timed("extract"): ...` adds the block's wall time to summary.seconds["extract"]."""
+StageListener = Callable[[str, Optional[float]], None]  # (stage, None) as it starts, (stage, seconds) as it ends
+
+
+def stage_timer(summary: BuildSummary, listener: Optional[StageListener] = None):
+    """`with timed("extract"): ...` adds the block's wall time to summary.seconds["extract"] and
+    tells ``listener`` when the stage starts and ends."""
 
     @contextlib.contextmanager
     def timed(stage: str):
+        if listener:
+            listener(stage, None)
         started = time.perf_counter()
         try:
             yield
         finally:
-            summary.seconds[stage] = summary.seconds.get(stage, 0.0) + time.perf_counter() - started
+            spent = time.perf_counter() - started
+            summary.seconds[stage] = summary.seconds.get(stage, 0.0) + spent
+            if listener:
+                listener(stage, spent)
 
     return timed
 
@@ -78,39 +97,40 @@ def analyse(
     summary: Optional[BuildSummary] = None,
     held_out: Optional[str] = None,
     use_model: bool = True,
+    workers: int = 1,
+    cache: Optional[AnalysisCache] = None,
+    dask: Optional[str] = None,
+    stages: Optional[StageListener] = None,
 ) -> Corpus:
     """Run ingest -> structure -> extract -> link -> align in memory and return the Corpus.
 
     ``held_out``: what the corpus-level pass learns (kg.link.propagate) comes from the other
-    documents only (see ``evaluate_left_out``)."""
+    documents only (see ``evaluate_left_out``). ``workers``: processes for structure and extract
+    (1: this one), or ``dask``: the address of a Dask scheduler to run them on; the result is the
+    same. ``cache``: analyses of unchanged documents are taken from it, the others put in it.
+    ``stages`` hears each stage start and end (see ``stage_timer``)."""
     summary = summary or BuildSummary(out_dir=Path("."))
-    timed = stage_timer(summary)
+    timed = stage_timer(summary, stages)
     with timed("ingest"):
         ingested = ingest_corpus(corpus_dir, manifest=manifest, use_manifest=use_manifest)
     summary.errors, summary.disagreements = ingested.errors, ingested.disagreements
     summary.notices = list(ingested.notices)
     corpus = Corpus(documents=ingested.documents, upper_overrides=ingested.upper_overrides)
     with timed("extract"):
-        nlp = make_pipeline(use_lexicon=use_lexicon, use_model=use_model)
+        # the stages as this module names them now (a test or a caller may replace one)
+        settings = PipelineSettings(use_lexicon, use_model, structure=parse_structure, extract=extract)
+        analyses = analyse_per_document(corpus, corpus_dir, settings, summary, workers, cache, dask, progress)
     mentions: list[Mention] = []
     analysed: list[Document] = []
-    for done, document in enumerate(corpus.documents, start=1):
-        try:
-            with timed("structure"):
-                sections = parse_structure(document)
-            with timed("extract"):
-                found = extract(document, sections, nlp)
-        except MissingDependency:  # an installation problem, the same for every document
-            raise
-        except Exception as err:  # one document's failure never stops the others
-            summary.errors.append(document_error(corpus_dir, document, err))
-        else:
-            corpus.sections[document.doc_id] = sections
-            document.meta.measures = sum(1 for s in sections if s.is_measure)
-            mentions.extend(found)
-            analysed.append(document)
-        if progress:
-            progress(done, len(corpus.documents), document)
+    for document in corpus.documents:
+        outcome = analyses[document.doc_id]
+        if isinstance(outcome, DocumentFailure):
+            summary.errors.append(outcome.error)
+            continue
+        corpus.sections[document.doc_id] = outcome.sections
+        document.meta.measures = outcome.measures
+        mentions.extend(outcome.mentions)
+        analysed.append(document)
     corpus.documents = analysed
     with timed("link"):
         # without the curated lexicon, concepts come from discovery alone
@@ -123,6 +143,48 @@ def analyse(
     with timed("align"):
         corpus.alignments = align(corpus)
     return corpus
+
+
+def analyse_per_document(
+    corpus: Corpus, corpus_dir: Path | str, settings: PipelineSettings, summary: BuildSummary, workers: int,
+    cache: Optional[AnalysisCache], dask: Optional[str], progress: Optional[Callable[[int, int, Document], None]],
+) -> dict[str, DocumentAnalysis | DocumentFailure]:
+    """doc_id -> the document's analysis (from the cache, or structure + extract) or its failure.
+
+    Documents are reported to ``progress`` in corpus order, cached ones first."""
+    total = len(corpus.documents)
+    outcomes: dict[str, DocumentAnalysis | DocumentFailure] = {}
+    keys: dict[str, str] = {}
+    todo: list[Document] = []
+    if cache is not None:
+        version = pipeline_version(settings)
+        for document in corpus.documents:
+            keys[document.doc_id] = analysis_key(document, version)
+            cached = cache.get(keys[document.doc_id])
+            if isinstance(cached, DocumentAnalysis):
+                outcomes[document.doc_id] = cached
+                if progress:
+                    progress(len(outcomes), total, document)
+            else:
+                todo.append(document)
+    else:
+        todo = list(corpus.documents)
+    summary.from_cache, summary.analysed = len(outcomes), total
+
+    def done(document: Document, outcome: DocumentAnalysis | DocumentFailure) -> None:
+        if cache is not None and isinstance(outcome, DocumentAnalysis):
+            cache.put(keys[document.doc_id], outcome)  # before linking changes the mentions
+        outcomes[document.doc_id] = outcome
+        if progress:
+            progress(len(outcomes), total, document)
+
+    _, seconds = analyse_documents(todo, corpus_dir, settings, workers=workers, dask=dask, done=done)
+    # in this process the stages ran one after the other: structure's share is known; in workers
+    # they overlap, and the phase's wall time (timed as extract) is what the build waited
+    if workers <= 1 and not dask:
+        summary.seconds["structure"] = seconds.get("structure", 0.0)
+        summary.seconds["extract"] = summary.seconds.get("extract", 0.0) - seconds.get("structure", 0.0)
+    return outcomes
 
 
 def corpus_relations(corpus: Corpus) -> list[Relation]:
@@ -146,19 +208,6 @@ def corpus_relations(corpus: Corpus) -> list[Relation]:
                                  r.subject, r.object, r.role or ""))
 
 
-def document_error(corpus_dir: Path | str, document: Document, err: Exception) -> InputError:
-    """One line naming the document's source file: its problem, or an internal error to report."""
-    source = Path(corpus_dir) / (document.meta.source or document.doc_id)
-    part = f"part {document.doc_id}: " if document.meta.parent else ""
-    if isinstance(err, KGError):
-        problem = err.problem if isinstance(err, InputError) else str(err)
-    else:
-        problem = f"internal error, please report: {type(err).__name__}: {err}"
-    error = InputError(source, part + " ".join(problem.split()))
-    error.__cause__ = err  # the Python API keeps the traceback
-    return error
-
-
 def build(
     corpus_dir: Path | str,
     out_dir: Path | str = "build",
@@ -169,23 +218,38 @@ def build(
     reports: bool = True,
     progress: Optional[Callable[[int, int, Document], None]] = None,
     use_model: bool = True,
+    workers: Optional[int] = None,
+    use_cache: bool = True,
+    dask: Optional[str] = None,
+    stages: Optional[StageListener] = None,
 ) -> BuildSummary:
     """Build graph, store, tables, views and reports for a corpus folder into `out_dir`.
 
     InputError before any work if `out_dir` cannot be a build directory (see
     `kg.fileio.check_build_target`) and if no document builds; per-file problems are in
     `summary.errors` and the other documents still build.
+
+    ``workers`` (default: the cores available) run structure and extract, or a Dask cluster at
+    ``dask``; the build is the same. ``use_cache``: unchanged documents' analyses come from the
+    earlier build in ``out_dir`` (its ``cache/``), and the new build keeps its own.
     """
     target = check_build_target(out_dir, corpus_dir)  # before any expensive work
     summary = BuildSummary(out_dir=Path(out_dir))
-    timed = stage_timer(summary)
-    corpus = analyse(corpus_dir, use_lexicon, manifest, use_manifest, progress, summary, use_model=use_model)
+    timed = stage_timer(summary, stages)
+    cache = None
+    if use_cache:
+        cache = AnalysisCache(target if read_build_marker(target) is not None else None)
+    corpus = analyse(corpus_dir, use_lexicon, manifest, use_manifest, progress, summary, use_model=use_model,
+                     workers=default_workers() if workers is None else workers, cache=cache, dask=dask,
+                     stages=stages)
     if not corpus.documents:
         reasons = "; ".join(str(e) for e in summary.errors) or "no .txt, .docx, .pdf or .html files"
         raise InputError(corpus_dir, f"nothing to build: {reasons}")
     with build_directory(target) as staging:
         with timed("tables"):
             write_tables(corpus, staging)
+            if cache is not None:
+                cache.write(staging)
         with timed("graph"):
             summary.triples = write_graph(corpus, staging)  # graph.trig, graph.ttl, store/
         with timed("export"):

@@ -7,15 +7,18 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from dataclasses import asdict, fields
 from pathlib import Path
+from typing import Optional
 
 from kg.analysis.hierarchy import hierarchy, hierarchy_context
 from kg.errors import InputError
-from kg.fileio import read_jsonl, write_csv, write_json, write_jsonl, write_text
+from kg.fileio import make_folder, read_jsonl, write_csv, write_json, write_jsonl, write_text
 from kg.text import CELL_LIST_SEPARATOR
 from kg.records import (
-    Alignment, Concept, Corpus, Document, DocumentMeta, Mention, Organization, Relation, Section, Segment,
+    Alignment, Concept, Corpus, Document, DocumentAnalysis, DocumentMeta, Mention, Organization, Relation, Section,
+    Segment,
     text_file_name,
 )
 
@@ -140,3 +143,47 @@ def read_alignments(path: Path | str) -> list[Alignment]:
     """An ``alignments.jsonl`` file as records (columns the records lack are ignored)."""
     names = {f.name for f in fields(Alignment)}
     return [Alignment(**{k: v for k, v in row.items() if k in names}) for row in read_jsonl(path)]
+
+
+# --------------------------------------------------------------------------- the analysis cache
+
+# build/cache/<key>.json: one document's per-document analysis (kg.records.DocumentAnalysis),
+# written by the build that made it, read by the next build of the same folder. JSON, not pickle:
+# a build folder may come from someone else, and reading it must never run code. The key holds
+# the pipeline version, so an entry is only read by the code that wrote it.
+CACHE_FOLDER = "cache"
+CACHE_KEY = re.compile(r"[0-9a-f]{64}")
+
+
+class AnalysisCache:
+    """The previous build's cached analyses, read on demand, and the entries the new build keeps.
+
+    ``get`` reads ``previous/cache/<key>.json`` (None when absent or unreadable: the document is
+    then analysed again); ``put`` keeps an analysis as it is now (later stages change mentions in
+    place); ``write`` stores what was got or put into the new build directory, so entries of
+    documents gone from the corpus are dropped."""
+
+    def __init__(self, previous: Optional[Path | str] = None):
+        self.previous = Path(previous) / CACHE_FOLDER if previous is not None else None
+        self.entries: dict[str, bytes] = {}
+        self.hits = 0
+
+    def get(self, key: str) -> Optional[DocumentAnalysis]:
+        if self.previous is None or not CACHE_KEY.fullmatch(key):
+            return None
+        try:
+            raw = (self.previous / f"{key}.json").read_bytes()
+            value = DocumentAnalysis.from_json(json.loads(raw))
+        except Exception:  # absent, half-written or from an older kg: analysed again
+            return None
+        self.entries[key] = raw
+        self.hits += 1
+        return value
+
+    def put(self, key: str, value: DocumentAnalysis) -> None:
+        self.entries[key] = json.dumps(value.to_json(), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+    def write(self, build_dir: Path | str) -> None:
+        folder = make_folder(Path(build_dir) / CACHE_FOLDER)
+        for key, raw in sorted(self.entries.items()):
+            (folder / f"{key}.json").write_bytes(raw)

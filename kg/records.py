@@ -211,6 +211,26 @@ class Mention:
 
 
 @dataclass
+class DocumentAnalysis:
+    """What the per-document stages give for one document: its sections, its mentions before
+    linking, its measure count (``DocumentMeta.measures``). Kept in the build cache."""
+
+    sections: list[Section]
+    mentions: list[Mention]
+    measures: int
+
+    def to_json(self) -> dict[str, Any]:
+        # every field, match_text included: a cached analysis must link as a fresh one does
+        return {"sections": [asdict(s) for s in self.sections], "mentions": [asdict(m) for m in self.mentions],
+                "measures": self.measures}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "DocumentAnalysis":
+        return cls([Section(**row) for row in data["sections"]], [Mention(**row) for row in data["mentions"]],
+                   int(data["measures"]))
+
+
+@dataclass
 class Concept:
     """A SKOS concept: one program (or indicator) across its variant names."""
 
@@ -331,7 +351,21 @@ class Corpus:
     upper_overrides: dict[str, list[str]] = field(default_factory=dict)
 
     def document(self, doc_id: str) -> Document:
-        for doc in self.documents:
-            if doc.doc_id == doc_id:
-                return doc
-        raise KeyError(doc_id)
+        """The document with this id (the first, should two share it), by a dict lookup: reports
+        and alignment ask once per measure and per upper document, so a scan would make them
+        quadratic in documents."""
+        doc = self._documents_by_id().get(doc_id)
+        if doc is None:
+            raise KeyError(doc_id)
+        return doc
+
+    def _documents_by_id(self) -> dict[str, Document]:
+        # built again when the list is replaced or grows or shrinks (the build filters it once);
+        # kept outside the dataclass fields, so equality, repr and asdict ignore it
+        state = (id(self.documents), len(self.documents))
+        if getattr(self, "_document_index_state", None) != state:
+            index: dict[str, Document] = {}
+            for doc in self.documents:
+                index.setdefault(doc.doc_id, doc)
+            self._document_index, self._document_index_state = index, state
+        return self._document_index

@@ -4,7 +4,8 @@
 
 Every file is compared except what differs by nature between two runs: the build marker and
 lock (`.kg-build.json` holds a fresh build id and time) and the Oxigraph store's binary files
-(`store/`; its content is `graph.trig`, which is compared). Exit 0 when identical, 1 otherwise.
+(`store/`; its content is `graph.trig`, which is compared) and `cache/` (per-document analyses
+kept for the next build). Exit 0 when identical, 1 otherwise.
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import sys
 from pathlib import Path
 
 SKIPPED_NAMES = {".kg-build.json", ".kg-build.lock"}
-SKIPPED_FOLDERS = {"store"}
+SKIPPED_FOLDERS = {"store", "cache"}  # cache: per-document analyses kept for the next build, not an output
 
 
 def digests(root: Path) -> dict[str, str]:

@@ -158,8 +158,9 @@ def _renamed(dropped: list[str], new: list[str], labels: dict[str, str],
              settings: AlignmentSettings) -> list[tuple[str, str]]:
     """(old key, new key) pairs of renamed programs, each program in at most one pair."""
     pairs, used = [], set()
+    candidates = sorted(new, key=lambda k: labels[k])
     for old in sorted(dropped, key=lambda k: labels[k]):
-        match = next((n for n in sorted(new, key=lambda k: labels[k])
+        match = next((n for n in candidates
                       if n not in used and is_variant(old, labels[old], n, labels[n], settings)), None)
         if match is not None:
             used.add(match)
@@ -208,17 +209,18 @@ def program_changes(corpus: Corpus, programs: dict[str, ProgramOccurrences]) -> 
 def program_spells(corpus: Corpus, programs: dict[str, ProgramOccurrences]) -> list[ProgramSpell]:
     """First and last year each government names each program, with its documents."""
     metas = {d.doc_id: d.meta for d in corpus.documents}
+    governments = {d.doc_id: government_of(d.meta) for d in corpus.documents}  # once, not per program
     spells = []
     for key, item in programs.items():
         by_government: dict[str, list[DocumentMeta]] = defaultdict(list)
         for doc_id in dict.fromkeys(o.doc_id for o in item.occurrences):
-            by_government[government_of(metas[doc_id]).key].append(metas[doc_id])
+            by_government[governments[doc_id].key].append(metas[doc_id])
         for government, docs in by_government.items():
             docs.sort(key=lambda m: (m.year or 0, m.doc_id))
             years = [m.year for m in docs if m.year is not None]
             spells.append(ProgramSpell(
                 concept=key, label=item.label, government=government,
-                government_name=government_of(docs[0]).name,
+                government_name=governments[docs[0].doc_id].name,
                 first_seen=min(years) if years else None, last_seen=max(years) if years else None,
                 documents=[m.doc_id for m in docs]))
     spells.sort(key=lambda s: (s.label, s.government))
@@ -236,9 +238,10 @@ def indicator_trajectories(corpus: Corpus, mentions: Optional[list[Mention]] = N
     linked = link_indicators(unlinked) if unlinked else {}
     groups: dict[tuple[str, str, str], list[IndicatorPoint]] = defaultdict(list)
     names: dict[str, str] = {}
+    governments = {doc_id: government_of(doc.meta) for doc_id, doc in docs.items()}  # once, not per target
     for mention in targets:
         doc = docs[mention.doc_id]
-        government = government_of(doc.meta)
+        government = governments[mention.doc_id]
         names[government.key] = government.name
         key = (mention.canonical or linked[mention.indicator], government.key, unit_class(mention.unit))
         groups[key].append(IndicatorPoint(

@@ -6,10 +6,12 @@ SKOS for programs and indicators, W3C ORG for organizations, FOAF for people and
 OWL-Time for plan periods. Every IRI is minted by ``kg.rdf.namespace`` from ids and labels,
 so the same corpus always gives the same graph.
 
-One producer: ``corpus_graphs`` yields the corpus as Oxigraph named graphs, sorted, one
-document graph at a time, so memory does not grow with the corpus; kg.rdf.store writes them.
-``build_graph`` is the same graphs as an rdflib Dataset (for tests, SHACL and small graphs), and
-``dataset_graphs`` reads a Dataset back as named graphs, so both reach the one writer.
+One producer: ``corpus_graphs`` yields the corpus as named graphs of N-Triples lines, sorted,
+one document graph at a time, so memory does not grow with the corpus; kg.rdf.store writes them.
+Terms are N-Triples text from the start (kg.rdf.namespace: ``doc_iri.text``, ``literal_text``),
+never rdflib or Oxigraph objects: the build makes a few strings per triple and Oxigraph parses
+them in bulk. ``build_graph`` is the same graphs as an rdflib Dataset (for tests, SHACL and small
+graphs), and ``dataset_graphs`` reads a Dataset back as named graphs, so both reach the one writer.
 """
 from __future__ import annotations
 
@@ -23,12 +25,8 @@ from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.namespace import NamespaceManager
 from rdflib.namespace import DCTERMS, FOAF, ORG, PROV, RDF, RDFS, SKOS, TIME, XSD
 
-from kg.rdf.namespace import (
-    ALIGNMENTS_GRAPH, CONCEPTS_GRAPH, CONTINUITY_GRAPH, ENTITIES_GRAPH, KG, OA, PREFIXES, alignment_iri, concept_iri,
-    continuity_iri, doc_iri,
-    graph_iri, mention_iri, org_iri, org_type_iri, person_iri, place_iri, section_iri, target_iri, work_iri,
-    year_iri,
-)
+import kg.rdf.namespace as namespace
+from kg.rdf.namespace import KG, OA, PREFIXES, VocabularyText, iri_text, literal_text
 from kg import places
 from kg.analysis.align.units import review_sections
 from kg.analysis.continuity import (
@@ -40,22 +38,34 @@ from kg.records import Alignment, Concept, Corpus, Document, EvidenceSpan, Menti
 from kg.text import cited_title
 
 # OWL-Time 2017 term missing from rdflib's closed TIME namespace
-IN_XSD_GYEAR = URIRef(f"{TIME}inXSDGYear")
+IN_XSD_GYEAR = iri_text(f"{TIME}inXSDGYear")
 CONTEXT_CHARS = 16  # characters of oa:prefix / oa:suffix around a quote
 
-Quad = tuple  # (subject, predicate, object, graph)
+# Below, terms are N-Triples text: `RDF.type` is "<http://…#type>", `doc_iri(id)` is "<…/doc/id>".
+DCTERMS, FOAF, KG, OA, ORG, PROV, RDF, RDFS, SKOS, TIME, XSD = map(
+    VocabularyText, (DCTERMS, FOAF, KG, OA, ORG, PROV, RDF, RDFS, SKOS, TIME, XSD))
+(alignment_iri, concept_iri, continuity_iri, doc_iri, graph_iri, mention_iri, org_iri, org_type_iri, person_iri,
+ place_iri, section_iri, target_iri, work_iri, year_iri) = (getattr(namespace, rule).text for rule in (
+    "alignment_iri", "concept_iri", "continuity_iri", "doc_iri", "graph_iri", "mention_iri", "org_iri",
+    "org_type_iri", "person_iri", "place_iri", "section_iri", "target_iri", "work_iri", "year_iri"))
+CONCEPTS_GRAPH, ENTITIES_GRAPH, ALIGNMENTS_GRAPH, CONTINUITY_GRAPH = (iri_text(str(name)) for name in (
+    namespace.CONCEPTS_GRAPH, namespace.ENTITIES_GRAPH, namespace.ALIGNMENTS_GRAPH, namespace.CONTINUITY_GRAPH))
+
+IRI = str  # N-Triples text of an IRI: "<…>"
+Term = str  # N-Triples text of any term
+Quad = tuple  # (subject, predicate, object, graph), each N-Triples text
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
 def build_graph(corpus: Corpus) -> Dataset:
-    """The whole corpus as an rdflib Dataset with one named graph per document: ``corpus_graphs``
-    converted term by term."""
+    """The whole corpus as an rdflib Dataset with one named graph per document: the lines of
+    ``corpus_graphs`` read by rdflib's own N-Triples parser (a second reader of the same text)."""
     dataset = Dataset()
     dataset.namespace_manager = NamespaceManager(dataset, bind_namespaces="none")
-    for prefix, namespace in PREFIXES.items():
-        dataset.bind(prefix, namespace)
-    for name, triples in corpus_graphs(corpus):
-        graph = dataset.graph(URIRef(name.value))
-        graph.addN((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object), graph) for t in triples)
+    for prefix, vocabulary in PREFIXES.items():
+        dataset.bind(prefix, vocabulary)
+    for name, lines in corpus_graphs(corpus):
+        dataset.graph(URIRef(name[1:-1])).parse(data="".join(lines), format="nt")
     return dataset
 
 
@@ -116,26 +126,39 @@ def _corpus_shared_quads(context: _CorpusContext) -> Iterator[Quad]:
     yield from _with_graph(_organization_triples(corpus.organizations), ENTITIES_GRAPH)
 
 
-def _with_graph(triples: Iterable[tuple], graph: URIRef) -> Iterator[Quad]:
+def _with_graph(triples: Iterable[tuple], graph: IRI) -> Iterator[Quad]:
     for s, p, o in triples:
         yield (s, p, o, graph)
 
 
+def _child(iri: IRI, path: str) -> IRI:
+    """A resource named under another: ``<…/mention/x>`` -> ``<…/mention/x/target>``."""
+    return f"{iri[:-1]}/{path}>"
+
+
 # ------------------------------------------------------------------ literals
 
-def _zh(text: str) -> Literal:
-    return Literal(text, lang="zh")
+def _plain(text: str) -> Term:
+    return literal_text(text)
 
 
-def _int(value: int) -> Literal:
-    return Literal(int(value), datatype=XSD.integer)
+def _zh(text: str) -> Term:
+    return literal_text(text, language="zh")
 
 
-def _gyear(year: int) -> Literal:
-    return Literal(f"{int(year):04d}", datatype=XSD.gYear)
+def _int(value: int) -> Term:
+    return f'"{int(value)}"^^{XSD.integer}'
 
 
-def _decimal(value) -> Literal | None:
+def _bool(value: bool) -> Term:
+    return f'"{"true" if value else "false"}"^^{XSD.boolean}'
+
+
+def _gyear(year: int) -> Term:
+    return f'"{int(year):04d}"^^{XSD.gYear}'
+
+
+def _decimal(value) -> Term | None:
     """``xsd:decimal`` of a printed number ("81.85", "1,200"); None for ranges like "3-5"."""
     try:
         number = Decimal(str(value).replace(",", "").replace("，", "").strip())  # thousands separators
@@ -143,12 +166,12 @@ def _decimal(value) -> Literal | None:
         return None
     if not number.is_finite():
         return None
-    return Literal(format(number.normalize() if number == number.to_integral() else number, "f"),
-                   datatype=XSD.decimal)
+    return literal_text(format(number.normalize() if number == number.to_integral() else number, "f"),
+                        datatype=XSD.decimal)
 
 
-def _score(value: float) -> Literal:
-    return Literal(format(Decimal(str(round(float(value), 4))), "f"), datatype=XSD.decimal)
+def _score(value: float) -> Term:
+    return literal_text(format(Decimal(str(round(float(value), 4))), "f"), datatype=XSD.decimal)
 
 
 # ------------------------------------------------------------------ documents
@@ -158,26 +181,26 @@ def _document_triples(doc: Document) -> Iterator[tuple]:
     iri = doc_iri(doc.doc_id)
     yield iri, RDF.type, KG.PolicyDocument
     yield iri, RDF.type, PROV.Entity
-    yield iri, KG.docId, Literal(doc.doc_id)
+    yield iri, KG.docId, _plain(doc.doc_id)
     if meta.title:
         yield iri, DCTERMS.title, _zh(meta.title)
     if meta.doc_type:
-        yield iri, DCTERMS.type, Literal(meta.doc_type)
+        yield iri, DCTERMS.type, _plain(meta.doc_type)
     if meta.doc_number:
-        yield iri, DCTERMS.identifier, Literal(meta.doc_number)
+        yield iri, DCTERMS.identifier, _plain(meta.doc_number)
     if meta.year:
         yield iri, DCTERMS.date, _gyear(meta.year)
-    yield iri, KG.level, Literal(meta.level or "unknown")
-    yield iri, KG.governmentKey, Literal(government_of(meta).key)
-    yield iri, KG.status, Literal(meta.status or "complete")
+    yield iri, KG.level, _plain(meta.level or "unknown")
+    yield iri, KG.governmentKey, _plain(government_of(meta).key)
+    yield iri, KG.status, _plain(meta.status or "complete")
     yield iri, KG.measureCount, _int(meta.measures or 0)
     yield iri, KG.textLength, _int(len(doc.text))
     for prop, value in ((KG.sha256, meta.sha256), (KG.sourceFile, meta.source),
                         (KG.sourceFormat, meta.source_format)):
         if value:
-            yield iri, prop, Literal(value)
+            yield iri, prop, _plain(value)
     if meta.period_start or meta.period_end:
-        period = URIRef(f"{iri}/period")
+        period = _child(iri, "period")
         yield iri, DCTERMS.temporal, period
         yield period, RDF.type, TIME.Interval
         for prop, year in ((TIME.hasBeginning, meta.period_start), (TIME.hasEnd, meta.period_end)):
@@ -213,11 +236,11 @@ def _shared_resource_triples(doc: Document) -> Iterator[tuple]:
         yield person_iri(meta.signatory), FOAF.name, _zh(meta.signatory)
     if meta.parent:
         yield doc_iri(meta.parent), RDF.type, KG.Compilation
-        yield doc_iri(meta.parent), KG.docId, Literal(meta.parent)
+        yield doc_iri(meta.parent), KG.docId, _plain(meta.parent)
     yield from _region_triples(doc)
 
 
-def _region_place(doc: Document) -> URIRef:
+def _region_place(doc: Document) -> IRI:
     """The document's own region; a masked one (XX市) is a place of its part alone."""
     government = government_of(doc.meta)
     name = _region_chain(doc.meta.region)[-1][0]
@@ -235,7 +258,7 @@ def _region_triples(doc: Document) -> Iterator[tuple]:
         yield place, RDF.type, KG.Place
         yield place, RDFS.label, _zh(name)
         if level:
-            yield place, KG.level, Literal(level)
+            yield place, KG.level, _plain(level)
         if outer is not None:
             yield place, KG.withinPlace, outer
         outer = place
@@ -259,20 +282,20 @@ def _section_triples(doc_id: str, sections: list[Section], review: frozenset[str
         if section.is_measure:
             yield iri, RDF.type, KG.Measure
         if section.label in review:
-            yield iri, KG.reviewPassage, Literal(True)
-        yield iri, RDFS.label, Literal(section.label)
+            yield iri, KG.reviewPassage, _bool(True)
+        yield iri, RDFS.label, _plain(section.label)
         if section.title:
             yield iri, DCTERMS.title, _zh(section.title)
         yield iri, DCTERMS.isPartOf, section_iri(doc_id, section.parent) if section.parent else document
         yield iri, KG.inDocument, document
-        yield iri, KG.sectionKind, Literal(section.kind)
+        yield iri, KG.sectionKind, _plain(section.kind)
         if section.number:
-            yield iri, KG.number, Literal(section.number)
+            yield iri, KG.number, _plain(section.number)
         yield iri, KG.order, _int(order)
         yield iri, KG.depth, _int(section.depth)
         if section.outline_only:
-            yield iri, KG.outlineOnly, Literal(True)
-        position = URIRef(f"{iri}/position")
+            yield iri, KG.outlineOnly, _bool(True)
+        position = _child(iri, "position")
         yield iri, KG.textPosition, position
         yield position, RDF.type, OA.TextPositionSelector
         yield position, OA.start, _int(section.start)
@@ -290,13 +313,13 @@ def _mention_quads(doc: Document, mention: Mention, concepts: "_ConceptIndex",
     yield from _with_graph(body_triples, body_graph)
     if mention.type == "cited_document" and body != document:  # a notice naming its own plan is no citation
         yield document, DCTERMS.references, body, graph
-    target = URIRef(f"{annotation}/target")
-    position = URIRef(f"{annotation}/position")
-    quote = URIRef(f"{annotation}/quote")
+    target = _child(annotation, "target")
+    position = _child(annotation, "position")
+    quote = _child(annotation, "quote")
     triples = [
         (annotation, RDF.type, OA.Annotation),
         (annotation, OA.motivatedBy, OA.identifying),
-        (annotation, KG.mentionType, Literal(mention.type)),
+        (annotation, KG.mentionType, _plain(mention.type)),
         (annotation, OA.hasBody, body),
         (annotation, OA.hasTarget, target),
         (annotation, PROV.wasDerivedFrom, document),
@@ -308,25 +331,25 @@ def _mention_quads(doc: Document, mention: Mention, concepts: "_ConceptIndex",
         (position, OA.start, _int(mention.start)),
         (position, OA.end, _int(mention.end)),
         (quote, RDF.type, OA.TextQuoteSelector),
-        (quote, OA.exact, Literal(mention.text)),
+        (quote, OA.exact, _plain(mention.text)),
     ]
     prefix = doc.text[max(0, mention.start - CONTEXT_CHARS):mention.start]
     suffix = doc.text[mention.end:mention.end + CONTEXT_CHARS]
     if prefix:
-        triples.append((quote, OA.prefix, Literal(prefix)))
+        triples.append((quote, OA.prefix, _plain(prefix)))
     if suffix:
-        triples.append((quote, OA.suffix, Literal(suffix)))
+        triples.append((quote, OA.suffix, _plain(suffix)))
     if mention.measure:
         triples.append((annotation, KG.inSection, section_iri(doc.doc_id, mention.measure)))
     if mention.source:
-        triples.append((annotation, KG.extractedBy, Literal(mention.source)))
+        triples.append((annotation, KG.extractedBy, _plain(mention.source)))
     if mention.type == "program" and mention.scope:
         triples.append((annotation, KG.localScope, place_iri(_region_chain(mention.scope)[-1][0])))
     if mention.sentence_start is not None and mention.sentence_end is not None:
-        sentence = URIRef(f"{annotation}/sentence")
+        sentence = _child(annotation, "sentence")
         triples += [
             (annotation, KG.sentence, sentence),
-            (annotation, KG.sentenceText, Literal(doc.text[mention.sentence_start:mention.sentence_end])),
+            (annotation, KG.sentenceText, _plain(doc.text[mention.sentence_start:mention.sentence_end])),
             (sentence, RDF.type, OA.TextPositionSelector),
             (sentence, OA.start, _int(mention.sentence_start)),
             (sentence, OA.end, _int(mention.sentence_end)),
@@ -334,8 +357,8 @@ def _mention_quads(doc: Document, mention: Mention, concepts: "_ConceptIndex",
     yield from _with_graph(triples, graph)
 
 
-def _body(doc: Document, mention: Mention, annotation: URIRef, concepts: "_ConceptIndex",
-          titles: dict[str, str]) -> tuple[URIRef, list[tuple], URIRef]:
+def _body(doc: Document, mention: Mention, annotation: IRI, concepts: "_ConceptIndex",
+          titles: dict[str, str]) -> tuple[IRI, list[tuple], IRI]:
     """The resource a mention identifies, the triples describing it and the graph they go in."""
     name = (mention.canonical or mention.text).strip()
     kind = mention.type
@@ -349,7 +372,7 @@ def _body(doc: Document, mention: Mention, annotation: URIRef, concepts: "_Conce
         if mention.concept:  # linked (kg.link.link_organizations): the Organization record says the rest
             return iri, triples, ENTITIES_GRAPH
         if mention.subtype:
-            triples.append((iri, KG.orgType, Literal(mention.subtype)))
+            triples.append((iri, KG.orgType, _plain(mention.subtype)))
         if mention.parent:
             triples += [(iri, ORG.subOrganizationOf, org_iri(mention.parent)),
                         (org_iri(mention.parent), RDF.type, ORG.Organization),
@@ -358,7 +381,7 @@ def _body(doc: Document, mention: Mention, annotation: URIRef, concepts: "_Conce
         iri = place_iri(f"{name}@{mention.scope}" if mention.scope else name)
         triples = [(iri, RDF.type, KG.Place), (iri, RDFS.label, _zh(name))]
         if mention.subtype:
-            triples.append((iri, KG.level, Literal(mention.subtype)))
+            triples.append((iri, KG.level, _plain(mention.subtype)))
         if mention.parent:
             triples += [(iri, KG.withinPlace, place_iri(mention.parent)),
                         (place_iri(mention.parent), RDF.type, KG.Place),
@@ -373,19 +396,19 @@ def _body(doc: Document, mention: Mention, annotation: URIRef, concepts: "_Conce
         iri = work_iri(title)
         triples = [(iri, RDF.type, DCTERMS.BibliographicResource), (iri, DCTERMS.title, _zh(title))]
         if mention.subtype:
-            triples.append((iri, KG.citedKind, Literal(mention.subtype)))
+            triples.append((iri, KG.citedKind, _plain(mention.subtype)))
         return iri, triples, ENTITIES_GRAPH
     else:  # a mention type this model does not know yet: keep its text as a textual body
-        iri = URIRef(f"{annotation}/body")
-        return iri, [(iri, RDF.type, OA.TextualBody), (iri, RDF.value, Literal(mention.text))], \
+        iri = _child(annotation, "body")
+        return iri, [(iri, RDF.type, OA.TextualBody), (iri, RDF.value, _plain(mention.text))], \
             graph_iri(doc.doc_id)
     if name != mention.text.strip():
         triples.append((iri, SKOS.altLabel, _zh(mention.text.strip())))
     return iri, triples, ENTITIES_GRAPH
 
 
-def _target(doc: Document, mention: Mention, annotation: URIRef,
-            concepts: "_ConceptIndex") -> tuple[URIRef, list[tuple], URIRef]:
+def _target(doc: Document, mention: Mention, annotation: IRI,
+            concepts: "_ConceptIndex") -> tuple[IRI, list[tuple], IRI]:
     iri = target_iri(doc.doc_id, mention.start, mention.end)
     triples = [
         (iri, RDF.type, KG.QuantitativeTarget),
@@ -396,16 +419,16 @@ def _target(doc: Document, mention: Mention, annotation: URIRef,
     if indicator is not None:
         triples.append((iri, KG.indicator, indicator))
     if mention.indicator:
-        triples.append((iri, KG.indicatorLabel, Literal(mention.indicator)))
+        triples.append((iri, KG.indicatorLabel, _plain(mention.indicator)))
     if mention.value is not None:
-        triples.append((iri, KG.printedValue, Literal(str(mention.value))))
+        triples.append((iri, KG.printedValue, _plain(str(mention.value))))
         number = _decimal(mention.value)
         if number is not None:
             triples.append((iri, KG.value, number))
     for prop, value in ((KG.unit, mention.unit), (KG.comparator, mention.comparator),
                         (KG.targetKind, mention.kind)):
         if value:
-            triples.append((iri, prop, Literal(value)))
+            triples.append((iri, prop, _plain(value)))
     if mention.year:
         triples.append((iri, KG.targetYear, _gyear(mention.year)))
     if mention.measure:
@@ -419,12 +442,12 @@ class _ConceptIndex:
     """The corpus concepts, plus concepts discovered while mapping mentions (no linker output)."""
 
     def __init__(self, concepts: list[Concept]):
-        self.concepts: dict[URIRef, Concept] = {}
-        self.by_label: dict[tuple[str, str], URIRef] = {}
+        self.concepts: dict[IRI, Concept] = {}
+        self.by_label: dict[tuple[str, str], IRI] = {}
         for concept in concepts:
             self._add(concept)
 
-    def _add(self, concept: Concept) -> URIRef:
+    def _add(self, concept: Concept) -> IRI:
         iri = concept_iri(concept.concept_id, concept.scheme)
         self.concepts.setdefault(iri, concept)
         self.by_label.setdefault((concept.scheme, concept.concept_id), iri)
@@ -432,14 +455,14 @@ class _ConceptIndex:
             self.by_label.setdefault((concept.scheme, label), iri)
         return iri
 
-    def lookup(self, key: str, scheme: str = "programs") -> URIRef:
+    def lookup(self, key: str, scheme: str = "programs") -> IRI:
         return self.by_label.get((scheme, key)) or self._add(Concept(concept_id=key, pref_label=key, scheme=scheme))
 
-    def program(self, mention: Mention) -> URIRef:
+    def program(self, mention: Mention) -> IRI:
         key = mention.concept or mention.canonical or mention.text.strip()
         return self.lookup(key, "programs")
 
-    def indicator(self, mention: Mention) -> URIRef | None:
+    def indicator(self, mention: Mention) -> IRI | None:
         if mention.concept and ("indicators", mention.concept) in self.by_label:
             return self.by_label[("indicators", mention.concept)]
         label = "".join((mention.indicator or "").split())
@@ -459,8 +482,8 @@ def _scheme_triples(concepts: _ConceptIndex) -> Iterator[tuple]:
             if alt != concept.pref_label:
                 yield iri, SKOS.altLabel, _zh(alt)
         if concept.kind:
-            yield iri, KG.programKind, Literal(concept.kind)
-        yield iri, KG.curated, Literal(bool(concept.curated))
+            yield iri, KG.programKind, _plain(concept.kind)
+        yield iri, KG.curated, _bool(concept.curated)
         for broader in concept.broader:
             yield iri, SKOS.broader, concepts.lookup(broader, concept.scheme)
 
@@ -477,7 +500,7 @@ def _organization_triples(organizations: list[Organization]) -> Iterator[tuple]:
             yield iri, SKOS.altLabel, _zh(alt)
         if record.org_type:
             types.add(record.org_type)
-            yield iri, KG.orgType, Literal(record.org_type)
+            yield iri, KG.orgType, _plain(record.org_type)
             yield iri, ORG.classification, org_type_iri(record.org_type)
             if record.org_type == "section":
                 yield iri, RDF.type, ORG.OrganizationalUnit
@@ -485,11 +508,11 @@ def _organization_triples(organizations: list[Organization]) -> Iterator[tuple]:
             yield iri, ORG.subOrganizationOf, org_iri(record.parent)
             yield org_iri(record.parent), ORG.hasSubOrganization, iri
         if record.government:
-            yield iri, KG.governmentKey, Literal(record.government)
+            yield iri, KG.governmentKey, _plain(record.government)
     for org_type in sorted(types):
         yield org_type_iri(org_type), RDF.type, SKOS.Concept
         yield org_type_iri(org_type), SKOS.inScheme, KG.organizationTypeScheme
-        yield org_type_iri(org_type), SKOS.prefLabel, Literal(org_type, lang="en")
+        yield org_type_iri(org_type), SKOS.prefLabel, literal_text(org_type, language="en")
     if types:
         yield KG.organizationTypeScheme, RDF.type, SKOS.ConceptScheme
 
@@ -504,7 +527,7 @@ def _continuity_triples(corpus: Corpus, concepts: _ConceptIndex) -> Iterator[tup
         iri = continuity_iri("spell", spell.government, spell.concept)
         yield iri, RDF.type, KG.ProgramSpell
         yield iri, KG.program, concepts.lookup(spell.concept, "programs")
-        yield iri, KG.governmentKey, Literal(spell.government)
+        yield iri, KG.governmentKey, _plain(spell.government)
         yield iri, RDFS.label, _zh(f"{spell.label} · {spell.government_name}")
         if spell.first_seen is not None:
             yield iri, KG.firstSeen, _gyear(spell.first_seen)
@@ -518,7 +541,7 @@ def _continuity_triples(corpus: Corpus, concepts: _ConceptIndex) -> Iterator[tup
         yield iri, KG.fromDocument, doc_iri(change.from_doc)
         yield iri, KG.toDocument, doc_iri(change.to_doc)
         if change.government:
-            yield iri, KG.governmentKey, Literal(change.government)
+            yield iri, KG.governmentKey, _plain(change.government)
         for prop, labels in ((KG.newProgram, change.new), (KG.continuedProgram, change.continued),
                              (KG.droppedProgram, change.dropped)):
             for label in labels:
@@ -535,8 +558,8 @@ def _continuity_triples(corpus: Corpus, concepts: _ConceptIndex) -> Iterator[tup
         yield iri, RDF.type, KG.IndicatorTrajectory
         yield iri, RDFS.label, _zh(f"{trajectory.indicator} · {trajectory.government_name or ''}")
         if trajectory.government:
-            yield iri, KG.governmentKey, Literal(trajectory.government)
-        yield iri, KG.unitClass, Literal(trajectory.unit_class)
+            yield iri, KG.governmentKey, _plain(trajectory.government)
+        yield iri, KG.unitClass, _plain(trajectory.unit_class)
         for point in trajectory.points:
             yield iri, KG.point, target_iri(point.doc_id, point.start, point.end)
 
@@ -545,26 +568,26 @@ def _continuity_triples(corpus: Corpus, concepts: _ConceptIndex) -> Iterator[tup
 
 def _alignment_triples(alignments: list[Alignment], concepts: _ConceptIndex, cited: set[str],
                        titles: dict[str, str]) -> Iterator[tuple]:
-    seen: set[URIRef] = set()
+    seen: set[IRI] = set()
     for alignment in alignments:
         lower = section_iri(alignment.lower_doc, alignment.lower_measure)
         if alignment.local_only or not alignment.upper_doc or not alignment.upper_measure:
-            yield lower, KG.localOnly, Literal(True)
+            yield lower, KG.localOnly, _bool(True)
             continue
         upper = section_iri(alignment.upper_doc, alignment.upper_measure)
         iri = alignment_iri(alignment.lower_doc, alignment.lower_measure, alignment.upper_doc,
                             alignment.upper_measure)
         if iri in seen:  # the same pair found twice (e.g. by two methods): keep them apart
-            iri = URIRef(f"{iri}/{len(seen)}")
+            iri = _child(iri, f"{len(seen)}")
         seen.add(iri)
         yield iri, RDF.type, KG.Alignment
         yield iri, KG.lowerSection, lower
         yield iri, KG.upperSection, upper
         yield iri, KG.score, _score(alignment.score)
         if alignment.strength:
-            yield iri, KG.strength, Literal(alignment.strength)
+            yield iri, KG.strength, _plain(alignment.strength)
         if alignment.method:
-            yield iri, KG.method, Literal(alignment.method)
+            yield iri, KG.method, _plain(alignment.method)
         yield iri, KG.rank, _int(alignment.rank)
         yield iri, KG.reuseRatio, _score(alignment.reuse_ratio)
         for program in alignment.shared_programs:
@@ -575,9 +598,9 @@ def _alignment_triples(alignments: list[Alignment], concepts: _ConceptIndex, cit
             else:
                 yield iri, KG.sharedProgram, concepts.lookup(program, "programs")
         for target in alignment.shared_targets:
-            yield iri, KG.sharedTarget, Literal(target)
+            yield iri, KG.sharedTarget, _plain(target)
         if alignment.period:
-            yield iri, KG.period, Literal(alignment.period)
+            yield iri, KG.period, _plain(alignment.period)
         if (alignment.evidence or alignment.reuse_ratio > 0) and alignment.period != "later":
             # a plan issued after the lower one cannot have been quoted by it
             yield lower, PROV.wasQuotedFrom, upper
@@ -585,10 +608,10 @@ def _alignment_triples(alignments: list[Alignment], concepts: _ConceptIndex, cit
             yield from _evidence_span(iri, number, span, lower, upper, quoted=alignment.period != "later")
 
 
-def _evidence_span(alignment: URIRef, number: int, span: EvidenceSpan, lower: URIRef, upper: URIRef,
+def _evidence_span(alignment: IRI, number: int, span: EvidenceSpan, lower: IRI, upper: IRI,
                    quoted: bool = True) -> Iterator[tuple]:
     """A shared stretch of text; a quotation only when the upper text was there to be quoted."""
-    iri = URIRef(f"{alignment}/evidence/{number}")
+    iri = _child(alignment, f"evidence/{number}")
     yield alignment, KG.evidence, iri
     yield iri, RDF.type, KG.EvidenceSpan
     if quoted:
@@ -596,7 +619,7 @@ def _evidence_span(alignment: URIRef, number: int, span: EvidenceSpan, lower: UR
         yield iri, RDF.type, PROV.Quotation
     yield iri, PROV.entity, upper
     if span.text:
-        yield iri, KG.quote, Literal(span.text)
+        yield iri, KG.quote, _plain(span.text)
     for value, prop in ((span.lower_start, KG.lowerStart), (span.lower_end, KG.lowerEnd),
                         (span.upper_start, KG.upperStart), (span.upper_end, KG.upperEnd)):
         yield iri, prop, _int(value)
@@ -626,85 +649,85 @@ def to_rdflib(term):
     if term.language:
         return Literal(term.value, lang=term.language)
     datatype = term.datatype.value
-    if datatype == str(XSD.string):
+    if datatype == XSD_STRING:
         return Literal(term.value)
     return Literal(term.value, datatype=URIRef(datatype))
 
 
 def corpus_graphs(corpus: Corpus) -> CorpusGraphs:
-    """The corpus graph as Oxigraph named graphs, produced one at a time (see CorpusGraphs)."""
+    """The corpus graph as named graphs of N-Triples lines, produced one at a time (see CorpusGraphs)."""
     return CorpusGraphs(corpus)
+
+
+def _line(subject: Term, predicate: Term, obj: Term) -> str:
+    return f"{subject} {predicate} {obj} .\n"
 
 
 class CorpusGraphs:
     """The named graphs of the corpus, sorted and de-duplicated, without holding the corpus graph.
 
-    What the build writes: together they are ``to_oxigraph(build_graph(corpus))``, but only
-    one document graph lives in memory at a time. The shared graphs (entities, concepts,
-    alignments) are the only part that draws on every document; they are small and are
-    collected up front in ``shared``, so a writer knows them before any document graph.
+    Each graph is its name (``<iri>``) and its triples as sorted N-Triples lines. Since a term's
+    text is ``str()`` of its Oxigraph term and no term's text is a prefix of another's followed by
+    a character above the space, sorting lines sorts by (str(s), str(p), str(o)) as the files
+    always have. Together they are ``to_oxigraph(build_graph(corpus))``, but only one document
+    graph lives in memory at a time. The shared graphs (entities, concepts, alignments) are the
+    only part that draws on every document; they are small and are collected up front in
+    ``shared``, so a writer knows them before any document graph.
     """
 
     def __init__(self, corpus: Corpus):
         self._context = _CorpusContext(corpus)
-        self._documents: dict[ox.NamedNode, list[Document]] = defaultdict(list)
+        self._documents: dict[IRI, list[Document]] = defaultdict(list)
         for doc in corpus.documents:
-            self._documents[ox.NamedNode(graph_iri(doc.doc_id))].append(doc)
-        convert = _TermConverter()
-        shared: dict[ox.NamedNode, set[ox.Triple]] = defaultdict(set)
+            self._documents[graph_iri(doc.doc_id)].append(doc)
+        shared: dict[IRI, set[str]] = defaultdict(set)
         for doc in corpus.documents:
             for s, p, o, g in _document_shared_quads(doc, self._context):
-                shared[convert(g)].add(ox.Triple(convert(s), convert(p), convert(o)))
+                shared[g].add(_line(s, p, o))
         for s, p, o, g in _corpus_shared_quads(self._context):
-            shared[convert(g)].add(ox.Triple(convert(s), convert(p), convert(o)))
-        self.shared: dict[ox.NamedNode, list[ox.Triple]] = {name: _sorted_triples(triples)
-                                                             for name, triples in shared.items()}
+            shared[g].add(_line(s, p, o))
+        self.shared: dict[IRI, list[str]] = {name: sorted(lines) for name, lines in shared.items()}
 
-    def names(self) -> list[ox.NamedNode]:
-        """Every graph name, in the order of the files: by IRI."""
-        return sorted({*self._documents, *self.shared}, key=str)
+    def names(self) -> list[IRI]:
+        """Every graph name, in the order of the files: by IRI (``<iri>``, as Oxigraph prints it)."""
+        return sorted({*self._documents, *self.shared})
 
-    def __iter__(self) -> Iterator[tuple[ox.NamedNode, list[ox.Triple]]]:
+    def __iter__(self) -> Iterator[tuple[IRI, list[str]]]:
         for name in self.names():
             if name not in self._documents:
                 yield name, self.shared[name]
                 continue
-            triples = set(self.shared.get(name, ()))
-            convert = _TermConverter()  # per graph: a corpus-wide IRI cache would grow with the corpus
+            lines = set(self.shared.get(name, ()))
             for doc in self._documents[name]:
-                triples.update(ox.Triple(convert(s), convert(p), convert(o))
-                               for s, p, o in _document_graph_triples(doc, self._context))
-            yield name, _sorted_triples(triples)
+                lines.update(_line(s, p, o) for s, p, o in _document_graph_triples(doc, self._context))
+            yield name, sorted(lines)
 
 
 class DatasetGraphs:
     """An rdflib Dataset read as the writer reads ``CorpusGraphs``: named graphs in IRI order,
-    triples sorted, the entities, concepts and alignments graphs as ``shared``."""
+    triples as sorted N-Triples lines, the entities, concepts and alignments graphs as ``shared``."""
 
     SHARED = (ENTITIES_GRAPH, CONCEPTS_GRAPH, ALIGNMENTS_GRAPH, CONTINUITY_GRAPH)
 
     def __init__(self, dataset: Dataset):
-        graphs: dict[ox.NamedNode, set[ox.Triple]] = defaultdict(set)
-        for quad in to_oxigraph(dataset):
-            graphs[quad.graph_name].add(quad.triple)
-        self._graphs = {name: _sorted_triples(triples) for name, triples in graphs.items()}
-        shared = {ox.NamedNode(str(name)) for name in self.SHARED}
-        self.shared = {name: triples for name, triples in self._graphs.items() if name in shared}
+        graphs: dict[IRI, set[str]] = defaultdict(set)
+        for quad in to_oxigraph(dataset):  # str() of an Oxigraph term is its N-Triples text
+            graphs[str(quad.graph_name)].add(_line(quad.subject, quad.predicate, quad.object))
+        if str(ox.DefaultGraph()) in graphs:
+            raise ValueError("the default graph has triples: only named graphs are written")
+        self._graphs = {name: sorted(lines) for name, lines in graphs.items()}
+        self.shared = {name: lines for name, lines in self._graphs.items() if name in self.SHARED}
 
-    def names(self) -> list[ox.NamedNode]:
-        return sorted(self._graphs, key=str)
+    def names(self) -> list[IRI]:
+        return sorted(self._graphs)
 
-    def __iter__(self) -> Iterator[tuple[ox.NamedNode, list[ox.Triple]]]:
+    def __iter__(self) -> Iterator[tuple[IRI, list[str]]]:
         for name in self.names():
             yield name, self._graphs[name]
 
 
 def dataset_graphs(dataset: Dataset) -> DatasetGraphs:
     return DatasetGraphs(dataset)
-
-
-def _sorted_triples(triples: Iterable[ox.Triple]) -> list[ox.Triple]:
-    return sorted(triples, key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
 
 
 class _TermConverter:

@@ -4,23 +4,31 @@ kg:StatedRelation carrying its type, role and the exact span of the text that st
 The plain triples use standard terms where they exist — eli:cites and eli:implements (with
 dcterms:references) between documents, prov:wasRevisionOf, dcterms:isPartOf, dcterms:spatial —
 and ours from ontology/kg.ttl otherwise (kg:carriesOut, kg:hasTarget, kg:leadUnit …).
+Terms are N-Triples text, as everywhere in the build's graph (see kg.rdf.graph).
 """
 from __future__ import annotations
 
 import hashlib
 from typing import Callable, Iterator
 
-from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, XSD
 
-from kg.rdf.namespace import ELI, KG, OA, doc_iri, org_iri, place_iri, relation_iri, section_iri, target_iri, work_iri
+import kg.rdf.namespace as namespace
+from kg.rdf.namespace import ELI, KG, OA, VocabularyText, literal_text
 from kg.records import Relation
+
+# N-Triples text, not rdflib terms: `KG.carriesOut` is "<…#carriesOut>", `doc_iri(id)` is "<…/doc/id>"
+DCTERMS, ELI, KG, OA, PROV, RDF, XSD = map(VocabularyText, (DCTERMS, ELI, KG, OA, PROV, RDF, XSD))
+doc_iri, org_iri, place_iri, relation_iri, section_iri, target_iri, work_iri = (
+    namespace.doc_iri.text, namespace.org_iri.text, namespace.place_iri.text, namespace.relation_iri.text,
+    namespace.section_iri.text, namespace.target_iri.text, namespace.work_iri.text)
+IRI = str  # N-Triples text of an IRI: "<…>"
 
 ROLE_PROPERTIES = {"lead": KG.leadUnit, "support": KG.supportUnit, "oversight": KG.oversightUnit}
 
 
-def node_iri(kind: str, value: str, doc_id: str, concept: Callable[[str, str], URIRef],
-             titles: dict[str, str]) -> URIRef:
+def node_iri(kind: str, value: str, doc_id: str, concept: Callable[[str, str], IRI],
+             titles: dict[str, str]) -> IRI:
     """The resource a relation's subject or object names (see kg.records.Relation)."""
     if kind == "document":
         return doc_iri(value)
@@ -38,7 +46,7 @@ def node_iri(kind: str, value: str, doc_id: str, concept: Callable[[str, str], U
     return doc_iri(titles[value]) if value in titles else work_iri(value)
 
 
-def plain_triples(relation: Relation, subject: URIRef, obj: URIRef) -> Iterator[tuple]:
+def plain_triples(relation: Relation, subject: IRI, obj: IRI) -> Iterator[tuple]:
     """The relation as the triple a query asks for."""
     kind = relation.type
     if kind == "carries_out":
@@ -62,7 +70,7 @@ def plain_triples(relation: Relation, subject: URIRef, obj: URIRef) -> Iterator[
         yield subject, KG.withinPlace, obj
 
 
-def relation_triples(relation: Relation, concept: Callable[[str, str], URIRef],
+def relation_triples(relation: Relation, concept: Callable[[str, str], IRI],
                      titles: dict[str, str]) -> Iterator[tuple]:
     """The plain triple and the stated relation with its evidence span."""
     subject = node_iri(relation.subject_type, relation.subject, relation.doc_id, concept, titles)
@@ -73,21 +81,21 @@ def relation_triples(relation: Relation, concept: Callable[[str, str], URIRef],
                                       ).encode("utf-8")).hexdigest()[:16]
     iri = relation_iri(relation.doc_id, relation.type, digest)
     yield iri, RDF.type, KG.StatedRelation
-    yield iri, KG.relationType, Literal(relation.type)
+    yield iri, KG.relationType, literal_text(relation.type)
     yield iri, KG.relationSubject, subject
     yield iri, KG.relationObject, obj
     yield iri, PROV.wasDerivedFrom, doc_iri(relation.doc_id)
     if relation.role:
-        yield iri, KG.role, Literal(relation.role)
+        yield iri, KG.role, literal_text(relation.role)
     if relation.source:
-        yield iri, KG.extractedBy, Literal(relation.source)
+        yield iri, KG.extractedBy, literal_text(relation.source)
     if relation.measure:
         yield iri, KG.inSection, section_iri(relation.doc_id, relation.measure)
     if relation.start is not None and relation.end is not None:
-        position = URIRef(f"{iri}/position")
+        position = f"{iri[:-1]}/position>"
         yield iri, KG.textPosition, position
         yield position, RDF.type, OA.TextPositionSelector
-        yield position, OA.start, Literal(relation.start, datatype=XSD.integer)
-        yield position, OA.end, Literal(relation.end, datatype=XSD.integer)
+        yield position, OA.start, f'"{int(relation.start)}"^^{XSD.integer}'
+        yield position, OA.end, f'"{int(relation.end)}"^^{XSD.integer}'
         if relation.text:
-            yield iri, KG.quote, Literal(relation.text)
+            yield iri, KG.quote, literal_text(relation.text)

@@ -12,7 +12,6 @@ import bisect
 import re
 from collections import defaultdict
 from functools import lru_cache
-from itertools import accumulate
 from typing import Iterable, Optional
 
 from kg.analysis.align.units import Unit, plain_text
@@ -40,9 +39,11 @@ def _normalise_name(name: str, suffixes: tuple[str, ...], min_chars: int) -> str
 def attach_names(units: list[Unit], mentions: list[Mention], settings: AlignmentSettings) -> None:
     """Fill each unit's ``names``, ``quoted`` and ``targets`` from its text and its mentions."""
     ignore = {normalise_name(n, settings) for n in settings.names.ignore}
+    wanted = {unit.doc_id for unit in units}
     by_doc: dict[str, list[Mention]] = defaultdict(list)
     for mention in mentions:
-        by_doc[mention.doc_id].append(mention)
+        if mention.doc_id in wanted:  # only the units' documents are sorted below
+            by_doc[mention.doc_id].append(mention)
     # mention numbers sorted by start, to pick a unit's mentions without scanning its whole document
     by_start = {d: sorted(range(len(ms)), key=lambda n, ms=ms: ms[n].start) for d, ms in by_doc.items()}
     starts = {d: [by_doc[d][n].start for n in order] for d, order in by_start.items()}
@@ -167,31 +168,59 @@ def specific_names(names: Iterable[str], lower: Unit, upper: Unit, kinds: dict[s
 
 class NameFinder:
     """Which passages of an index share a name with a measure: a name the passage has or its
-    text contains (as ``shared_names`` decides), looked up once per name across the corpus."""
+    text contains (as ``shared_names`` decides), looked up once per name across the corpus.
+
+    A name's passages are found through the character bigrams of the passages' text (the
+    passages holding the name's rarest bigram are read, no others), and kept per document, so a
+    measure gathers those of its own upper documents only: no step reads the whole corpus per
+    name or per measure."""
 
     def __init__(self, units: list[Unit]):
         self.units = units
-        self.text = "\x00".join(unit.plain for unit in units)  # NUL never occurs in a name
-        self.starts = list(accumulate((len(u.plain) + 1 for u in units[:-1]), initial=0))
         self.by_name: dict[str, set[int]] = defaultdict(set)
         for position, unit in enumerate(units):
             for key in unit.names:
                 self.by_name[key].add(position)
-        self.found: dict[str, frozenset[int]] = {}
+        self._by_bigram: Optional[dict[str, list[int]]] = None
+        self.found: dict[str, dict[str, frozenset[int]]] = {}  # name -> doc id -> positions
 
-    def positions(self, key: str) -> frozenset[int]:
+    def _bigram_postings(self) -> dict[str, list[int]]:
+        if self._by_bigram is None:
+            postings: dict[str, list[int]] = defaultdict(list)
+            for position, unit in enumerate(self.units):
+                text = unit.plain
+                for gram in {text[i:i + 2] for i in range(len(text) - 1)}:
+                    postings[gram].append(position)
+            self._by_bigram = postings
+        return self._by_bigram
+
+    def _containing(self, key: str) -> Iterable[int]:
+        """Positions of the passages whose text contains ``key``."""
+        if len(key) < 2:
+            candidates: Iterable[int] = range(len(self.units))
+        else:
+            postings = self._bigram_postings()
+            candidates = min((postings.get(key[i:i + 2], ()) for i in range(len(key) - 1)), key=len)
+        return (p for p in candidates if key in self.units[p].plain)
+
+    def _by_document(self, key: str) -> dict[str, frozenset[int]]:
         if key not in self.found:
-            hits = set(self.by_name.get(key, ()))
-            for match in re.finditer(re.escape(key), self.text):
-                hits.add(bisect.bisect_right(self.starts, match.start()) - 1)
-            if not key:
-                hits = set(range(len(self.units)))
-            self.found[key] = frozenset(hits)
+            hits = set(range(len(self.units))) if not key else set(self.by_name.get(key, ())) | set(self._containing(key))
+            grouped: dict[str, set[int]] = defaultdict(set)
+            for position in hits:
+                grouped[self.units[position].doc_id].add(position)
+            self.found[key] = {doc_id: frozenset(found) for doc_id, found in grouped.items()}
         return self.found[key]
 
-    def sharing(self, measure: Unit) -> set[int]:
-        """Positions of the passages with which ``shared_names(measure, passage)`` is not empty."""
+    def positions(self, key: str) -> frozenset[int]:
+        return frozenset().union(*self._by_document(key).values())
+
+    def sharing(self, measure: Unit, documents: Optional[Iterable[str]] = None) -> set[int]:
+        """Positions of the passages with which ``shared_names(measure, passage)`` is not empty;
+        with ``documents``, of those documents' passages only."""
         hits: set[int] = set()
         for key in measure.names:
-            hits |= self.positions(key)
+            found = self._by_document(key)
+            for doc_id in (found if documents is None else documents):
+                hits |= found.get(doc_id, frozenset())
         return hits

@@ -6,12 +6,14 @@ document some measure takes up.
 """
 from __future__ import annotations
 
+import bisect
 import re
-from collections import Counter, defaultdict
+from collections import Counter, OrderedDict, defaultdict
+from dataclasses import dataclass
 from typing import Iterable, Optional
 
 from kg.analysis.align.names import QUOTED_NAME, attach_names, normalise_name
-from kg.analysis.align.units import alignable_units, measure_units, plain_text
+from kg.analysis.align.units import Unit, alignable_units, measure_units, plain_text
 from kg.analysis.align.verbatim import seed_index, verbatim_spans
 from kg.analysis.results import CopiedSpan, DocumentReuse, MeasureReuse, Refinements
 from kg.records import Alignment, Corpus, Mention
@@ -57,6 +59,60 @@ def refinements(text: str, offset: int, copied: list[tuple[int, int]], mentions:
                        units=dedupe(units))
 
 
+@dataclass
+class _UpperDocument:
+    """What every lower document aligned with one upper document reads of it, made once."""
+
+    text: str  # the matching text
+    seeds: dict[str, list[int]]  # its seed_index
+    units: list[Unit]  # alignable passages, reviews left out, names attached
+    names: set[str]  # the names of those passages
+    plain: str  # plain_text of the matching text
+
+
+class _UpperDocuments:
+    """Upper documents read on first use; the most recent few kept (the lower documents of one
+    government come one after another and share their uppers), so memory stays bounded: a seed
+    table is many times the size of its text."""
+
+    def __init__(self, corpus: Corpus, mentions_by_doc: dict[str, list[Mention]], settings: AlignmentSettings,
+                 keep: int = 16):
+        self.corpus, self.mentions_by_doc, self.settings, self.keep = corpus, mentions_by_doc, settings, keep
+        self.cache: OrderedDict[str, _UpperDocument] = OrderedDict()
+
+    def __getitem__(self, doc_id: str) -> _UpperDocument:
+        if doc_id in self.cache:
+            self.cache.move_to_end(doc_id)
+            return self.cache[doc_id]
+        document = self.corpus.document(doc_id)
+        text = document.match_text
+        # reviews of past achievements are no candidates, so no share of what can be taken up
+        units = [x for x in alignable_units(document, self.corpus.sections.get(doc_id, []), self.settings)
+                 if not x.retrospective]
+        attach_names(units, self.mentions_by_doc.get(doc_id, []), self.settings)
+        upper = _UpperDocument(text=text, seeds=seed_index(text, self.settings.reuse.seed_chars), units=units,
+                               names={k for unit in units for k in unit.names}, plain=plain_text(text))
+        self.cache[doc_id] = upper
+        if len(self.cache) > self.keep:
+            self.cache.popitem(last=False)
+        return upper
+
+
+class _MentionsByStart:
+    """One document's mentions, found by offset: those starting inside a unit, in their own order,
+    without scanning the whole document for every unit."""
+
+    def __init__(self, mentions: list[Mention]):
+        self.mentions = mentions
+        self.order = sorted(range(len(mentions)), key=lambda n: mentions[n].start)
+        self.starts = [mentions[n].start for n in self.order]
+
+    def inside(self, unit: Unit) -> list[Mention]:
+        found = {self.order[k] for start, end in unit.pieces
+                 for k in range(bisect.bisect_left(self.starts, start), bisect.bisect_left(self.starts, end))}
+        return [self.mentions[n] for n in sorted(found)]
+
+
 def reuse_summary(corpus: Corpus, alignments: Optional[list[Alignment]] = None,
                   settings: Optional[AlignmentSettings] = None) -> dict[str, DocumentReuse]:
     """Per lower document: verbatim reuse (share of its measure text copied from any of its upper
@@ -71,45 +127,44 @@ def reuse_summary(corpus: Corpus, alignments: Optional[list[Alignment]] = None,
         # later context is no taking-up: a lower text cannot copy from or cover a later one
         if alignment.period != "later":
             by_lower[alignment.lower_doc].append(alignment)
+    # mentions grouped by document once, in corpus order (what a scan of corpus.mentions would give)
+    mentions_by_doc: dict[str, list[Mention]] = defaultdict(list)
+    for mention in corpus.mentions:
+        mentions_by_doc[mention.doc_id].append(mention)
+    upper_documents = _UpperDocuments(corpus, mentions_by_doc, settings)
     summary: dict[str, DocumentReuse] = {}
     for doc_id, rows in by_lower.items():
         document = corpus.document(doc_id)
-        uppers = sorted({a.upper_doc for a in rows if a.upper_doc})
-        upper_texts = {u: corpus.document(u).match_text for u in uppers}
-        indexes = {u: seed_index(t, reuse.seed_chars) for u, t in upper_texts.items()}
-        # reviews of past achievements are no candidates, so no share of what can be taken up
-        upper_units = {u: [x for x in alignable_units(corpus.document(u), corpus.sections.get(u, []), settings)
-                           if not x.retrospective] for u in uppers}
+        uppers = {u: upper_documents[u] for u in sorted({a.upper_doc for a in rows if a.upper_doc})}
         upper_names: set[str] = set()
-        for units in upper_units.values():
-            attach_names(units, corpus.mentions, settings)
-            upper_names |= {k for unit in units for k in unit.names}
-        upper_plain = "".join(plain_text(t) for t in upper_texts.values())
-        doc_mentions = [m for m in corpus.mentions if m.doc_id == doc_id]
+        for upper in uppers.values():
+            upper_names |= upper.names
+        upper_plain = "".join(upper.plain for upper in uppers.values())
+        doc_mentions = _MentionsByStart(mentions_by_doc.get(doc_id, []))
+        local_measures = {a.lower_measure for a in rows if a.local_only}
         measures, copied_total, length_total = [], 0, 0
         for unit in measure_units(document, corpus.sections.get(doc_id, []), settings):
             spans = []
-            for upper_doc, seeds in indexes.items():
-                for ls, le, us, ue in verbatim_spans(unit.text, upper_texts[upper_doc], reuse.seed_chars,
-                                                     reuse.min_chars, seeds):
+            for upper_doc, upper in uppers.items():
+                for ls, le, us, ue in verbatim_spans(unit.text, upper.text, reuse.seed_chars,
+                                                     reuse.min_chars, upper.seeds):
                     spans.append((unit.doc_offset(ls), unit.doc_offset(ls) + le - ls, upper_doc, us, ue))
             copied = [(s, e) for s, e, *_ in spans]
             length = len(unit.text)
             copied_len = _union_length(copied)
             copied_total, length_total = copied_total + copied_len, length_total + length
-            inside = [m for m in doc_mentions if unit.contains(m.start)]
-            mine = [a for a in rows if a.lower_measure == unit.label]
+            inside = doc_mentions.inside(unit)
             measures.append(MeasureReuse(
                 measure=unit.label, title=unit.title, reuse=round(copied_len / max(1, length), 4),
                 copied=[CopiedSpan(lower_start=s, lower_end=e, upper_doc=u, upper_start=us, upper_end=ue,
                                    text=document.text[s:e]) for s, e, u, us, ue in spans],
-                local_only=any(a.local_only for a in mine),
+                local_only=unit.label in local_measures,
                 refinements=refinements(unit.text, unit.pieces[0][0], copied, inside, upper_names,
                                         settings, upper_plain),
             ))
         taken = {(a.upper_doc, a.upper_measure) for a in rows if not a.local_only}
-        coverage = {u: round(sum((u, x.label) in taken for x in units) / max(1, len(units)), 4)
-                    for u, units in upper_units.items()}
+        coverage = {u: round(sum((u, x.label) in taken for x in upper.units) / max(1, len(upper.units)), 4)
+                    for u, upper in uppers.items()}
         programs = Counter(p for a in rows for p in a.shared_programs)
         summary[doc_id] = DocumentReuse(
             measures=measures,

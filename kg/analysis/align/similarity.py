@@ -49,9 +49,19 @@ def char_ngrams(text: str, sizes: Iterable[int], stop_phrases: Iterable[str] = (
 
 @dataclass
 class _Postings:
-    positions: "np.ndarray"  # unit position of each posting, grouped by n-gram id
+    """Postings grouped by n-gram id, each group in unit order. The full index finds a group
+    through ``offsets`` (group k: offsets[k]:offsets[k + 1]); a restricted one, which holds a few
+    documents' postings only, through ``grams`` (the sorted n-gram id of each posting)."""
+
+    positions: "np.ndarray"  # unit position of each posting
     weights: "np.ndarray"  # the unit's TF-IDF weight of the n-gram
-    offsets: "np.ndarray"  # postings of n-gram id k: offsets[k]:offsets[k + 1]
+    offsets: Optional["np.ndarray"] = None
+    grams: Optional["np.ndarray"] = None
+
+    def bounds(self, numbers: "np.ndarray") -> tuple["np.ndarray", "np.ndarray"]:
+        if self.offsets is not None:
+            return self.offsets[numbers], self.offsets[numbers + 1]
+        return np.searchsorted(self.grams, numbers, "left"), np.searchsorted(self.grams, numbers, "right")
 
 
 class NgramIndex:
@@ -84,8 +94,23 @@ class NgramIndex:
             np.fromiter((h[1] for h in hits), dtype=np.float64, count=len(hits)),
             np.fromiter(accumulate((len(h) for h in postings.values()), initial=0), dtype=np.int64,
                         count=len(postings) + 1))
+        self._by_document = self._document_postings(
+            np.repeat(np.arange(len(postings), dtype=np.int64), np.diff(self._all.offsets)))
         self._restricted_key: Optional[frozenset[str]] = None
         self._restricted_postings = self._all
+
+    def _document_postings(self, grams: "np.ndarray") -> dict[str, _Postings]:
+        """Each document's postings (``grams``: the n-gram id of every posting), in the full
+        index's order: restricting a search to a few documents then reads those only."""
+        codes = {doc_id: code for code, doc_id in enumerate(dict.fromkeys(u.doc_id for u in self.units))}
+        unit_codes = np.fromiter((codes[u.doc_id] for u in self.units), dtype=np.int64, count=len(self.units))
+        posting_codes = unit_codes[self._all.positions]
+        order = np.argsort(posting_codes, kind="stable")  # stable: n-gram, then unit order within a document
+        bounds = np.searchsorted(posting_codes[order], np.arange(len(codes) + 1))
+        positions, weights, grams = self._all.positions[order], self._all.weights[order], grams[order]
+        return {doc_id: _Postings(positions[bounds[code]:bounds[code + 1]], weights[bounds[code]:bounds[code + 1]],
+                                  grams=grams[bounds[code]:bounds[code + 1]])  # views of one sorted copy
+                for doc_id, code in codes.items()}
 
     def vectorise(self, counts: Counter) -> dict[str, float]:
         vector = {g: (1 + math.log(c)) * self.idf.get(g, 1.0) for g, c in counts.items()}
@@ -105,7 +130,7 @@ class NgramIndex:
         if not ids:
             return {}
         numbers = np.array(ids, dtype=np.int64)
-        starts, ends = postings.offsets[numbers], postings.offsets[numbers + 1]
+        starts, ends = postings.bounds(numbers)
         lengths = ends - starts
         total = int(lengths.sum())
         if not total:
@@ -115,23 +140,25 @@ class NgramIndex:
         gathered = shift + np.arange(total)
         positions = postings.positions[gathered]
         products = np.repeat(np.array(weights, dtype=np.float64), lengths) * postings.weights[gathered]
-        sums = np.bincount(positions, weights=products, minlength=len(self.units))
-        reached, first = np.unique(positions, return_index=True)
-        order = reached[np.argsort(first, kind="stable")]
-        return dict(zip(order.tolist(), sums[order].tolist()))
+        # summed per unit reached (not per unit of the index: that would read the whole corpus per query)
+        reached, first, inverse = np.unique(positions, return_index=True, return_inverse=True)
+        sums = np.bincount(inverse.ravel(), weights=products, minlength=len(reached))
+        order = np.argsort(first, kind="stable")
+        return dict(zip(reached[order].tolist(), sums[order].tolist()))
 
     def _restricted(self, allowed: frozenset[str]) -> _Postings:
         """The postings of ``allowed`` documents only, kept for the next measures with the same
-        upper documents (a lower document's measures come one after another)."""
+        upper documents (a lower document's measures come one after another). Made from those
+        documents' own postings: the cost is theirs, not the corpus's."""
         if self._restricted_key != allowed:
-            keep = np.fromiter((unit.doc_id in allowed for unit in self.units), dtype=bool, count=len(self.units))
-            if keep.all():
-                postings = self._all
+            parts = [self._by_document[d] for d in sorted(allowed) if d in self._by_document]
+            if len(parts) == 1:
+                postings = parts[0]
             else:
-                kept = keep[self._all.positions]
-                counts = np.add.reduceat(kept.astype(np.int64), self._all.offsets[:-1]) if len(kept) else kept
-                # reduceat reads an empty group as one element: an n-gram always has postings here
-                postings = _Postings(self._all.positions[kept], self._all.weights[kept],
-                                     np.concatenate(([0], np.cumsum(counts))).astype(np.int64))
+                positions = np.concatenate([p.positions for p in parts]) if parts else np.zeros(0, np.int64)
+                weights = np.concatenate([p.weights for p in parts]) if parts else np.zeros(0, np.float64)
+                grams = np.concatenate([p.grams for p in parts]) if parts else np.zeros(0, np.int64)
+                order = np.lexsort((positions, grams))  # by n-gram, then unit: the full index's order
+                postings = _Postings(positions[order], weights[order], grams=grams[order])
             self._restricted_key, self._restricted_postings = allowed, postings
         return self._restricted_postings

@@ -1,0 +1,96 @@
+"""Structure and extract in a process pool or on a Dask cluster: the same build as in one process."""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from kg.build import build
+from kg.ingest import ingest_corpus
+from kg.parallel import (
+    DocumentAnalysis, DocumentFailure, PipelineSettings, analyse_documents, chunked, longest_first,
+)
+
+
+def outputs(build_dir: Path) -> dict[str, str]:
+    """sha256 of every output file; the store's binary files (its content is graph.trig), the
+    build marker and the cache (what the next build reads, not an output) left out."""
+    return {path.relative_to(build_dir).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+            for path in sorted(build_dir.rglob("*"))
+            if path.is_file() and path.relative_to(build_dir).parts[0] not in ("store", "cache")
+            and not path.name.startswith(".kg-build")}
+
+
+@pytest.fixture(scope="module")
+def one_process(corpus_dir, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("one") / "build"
+    build(corpus_dir, out, workers=1, use_cache=False)
+    return out
+
+
+@pytest.mark.slow
+def test_two_workers_build_byte_identical_outputs(corpus_dir, one_process, tmp_path):
+    summary = build(corpus_dir, tmp_path / "build", workers=2, use_cache=False)
+    assert not summary.errors
+    assert outputs(tmp_path / "build") == outputs(one_process)
+    assert len(outputs(one_process)) > 30
+
+
+def test_chunks_keep_the_order_and_balance_the_text():
+    documents = ingest_corpus(Path(__file__).resolve().parent.parent / "corpus").documents
+    chunks = chunked(documents, 2)
+    assert [d.doc_id for chunk in chunks for d in chunk] == [d.doc_id for d in documents]
+    assert 1 < len(chunks) <= 8
+    lengths = [sum(len(d.text) for d in chunk) for chunk in chunks]
+    assert [lengths[n] for n in longest_first(chunks)] == sorted(lengths, reverse=True)
+
+
+def test_a_document_failing_in_a_worker_is_one_line_and_the_others_build(corpus_dir):
+    documents = ingest_corpus(corpus_dir).documents[:4]
+    broken = dataclasses.replace(documents[1], segments=[None])  # structure fails on it, inside the worker
+    given = [documents[0], broken, *documents[2:]]
+    alone, _ = analyse_documents(given, corpus_dir, PipelineSettings(), workers=1)
+    pooled, seconds = analyse_documents(given, corpus_dir, PipelineSettings(), workers=2)
+    assert seconds["extract"] > 0
+    for outcomes in (alone, pooled):
+        assert [type(o) for o in outcomes] == [DocumentAnalysis, DocumentFailure, DocumentAnalysis, DocumentAnalysis]
+        error = outcomes[1].error
+        assert error.path == str(Path(corpus_dir) / broken.meta.source)
+        assert error.problem.startswith("internal error, please report: ") and "\n" not in error.problem
+        assert error.__cause__ is not None  # the traceback, for the Python API
+    assert str(pooled[1].error) == str(alone[1].error)
+    assert "Traceback" in str(pooled[1].error.__cause__)
+    for one, other in zip(alone, pooled):
+        if isinstance(one, DocumentAnalysis):
+            assert one == other
+
+
+@pytest.mark.slow
+def test_dask_local_cluster_builds_the_same(corpus_dir, one_process, tmp_path):
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) \
+            as cluster:
+        summary = build(corpus_dir, tmp_path / "build", use_cache=False, dask=cluster.scheduler_address)
+    assert not summary.errors
+    assert outputs(tmp_path / "build") == outputs(one_process)
+
+
+def test_dask_missing_is_an_installation_error(monkeypatch, corpus_dir, tmp_path):
+    import builtins
+
+    from kg.errors import MissingDependency
+
+    real_import = builtins.__import__
+
+    def without_distributed(name, *args, **kwargs):
+        if name.split(".")[0] == "distributed":
+            raise ImportError(f"No module named {name!r}")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", without_distributed)
+    with pytest.raises(MissingDependency) as raised:
+        build(corpus_dir, tmp_path / "build", dask="tcp://127.0.0.1:1")
+    assert "pip install 'policy-kg[dask]'" in str(raised.value)
+    assert raised.value.exit_code == 3
