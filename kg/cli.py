@@ -16,10 +16,12 @@ from pathlib import Path
 import click
 
 from kg.analysis.align import align
+from kg.analysis.lookup import resolve_document, resolve_program
 from kg.build import build as build_corpus
 from kg.build import evaluate_left_out
 from kg.builddir import load_corpus
 from kg.errors import InputError, InternalError, KGError, QualityError
+from kg.records import text_file_name
 from kg.evaluate import evaluate
 from kg.rdf.export import export
 from kg.rdf.query import canned_queries, graph_stats, run_canned, run_query
@@ -109,8 +111,16 @@ MENTION_TYPES = ("program", "organization", "cited_document", "place", "person",
 @click.option("--no-ner", is_flag=True, help="Rules only: switch off the trained named-entity recogniser (kg/ner).")
 @click.option("--no-views", is_flag=True, help="Skip the HTML views.")
 @click.option("--no-reports", is_flag=True, help="Skip the alignment and continuity reports.")
+@click.option("--workers", type=click.IntRange(1, 256), default=None,
+              help="Processes for structure and extract [default: the cores available]; 1 = this process only.")
+@click.option("--no-cache", is_flag=True,
+              help="Analyse every document again: neither read nor keep the per-document cache (BUILD/cache).")
+@click.option("--dask", "dask_address", default=None, metavar="ADDRESS",
+              help="Run structure and extract on a Dask cluster, e.g. tcp://scheduler:8786 "
+                   "(pip install 'policy-kg[dask]'; the workers need the same kg installed).")
 @handle_errors
-def build(corpus_dir, out_dir, manifest, no_manifest, no_lexicon, no_ner, no_views, no_reports):
+def build(corpus_dir, out_dir, manifest, no_manifest, no_lexicon, no_ner, no_views, no_reports, workers, no_cache,
+          dask_address):
     """Build graph, store, tables, views and reports for CORPUS_DIR.
 
     Writes build/text/, documents.csv, mentions.jsonl, alignments.jsonl, graph.trig,
@@ -118,15 +128,19 @@ def build(corpus_dir, out_dir, manifest, no_manifest, no_lexicon, no_ner, no_vie
     (exit 2 at the end). -o must be absent, empty or an earlier build; a folder with other
     files, the corpus folder and the current folder are refused before any work.
     """
-    with click.progressbar(length=1, label="Building", show_pos=True, file=sys.stderr) as bar:
-        def progress(done, total, document):
-            bar.length = total
-            bar.update(1, document.doc_id)
+    options = dict(use_lexicon=not no_lexicon, manifest=manifest, use_manifest=not no_manifest, views=not no_views,
+                   reports=not no_reports, use_model=not no_ner, workers=workers, use_cache=not no_cache,
+                   dask=dask_address)
+    if sys.stderr.isatty():
+        with click.progressbar(length=1, label="Building", show_pos=True, file=sys.stderr) as bar:
+            def progress(done, total, document):
+                bar.length = total
+                bar.update(1, document.doc_id)
 
-        summary = build_corpus(
-            corpus_dir, out_dir, use_lexicon=not no_lexicon, manifest=manifest, use_manifest=not no_manifest,
-            views=not no_views, reports=not no_reports, progress=progress, use_model=not no_ner,
-        )
+            summary = build_corpus(corpus_dir, out_dir, progress=progress, **options)
+    else:  # a log: a line per stage and per tenth of the documents, not a bar redrawn in place
+        log = BuildLog()
+        summary = build_corpus(corpus_dir, out_dir, progress=log.progress, stages=log.stage, **options)
     click.echo(format_summary(summary))
     for notice in summary.notices:
         click.echo(f"Note: {notice}", err=True)
@@ -135,6 +149,30 @@ def build(corpus_dir, out_dir, manifest, no_manifest, no_lexicon, no_ner, no_vie
     if summary.errors:
         # the gravest problem decides: a missing package (3) outranks bad input (2)
         sys.exit(max(getattr(error, "exit_code", 2) for error in summary.errors))
+
+
+class BuildLog:
+    """Progress lines for a log (stderr not a terminal): `Building: extract 3/9 documents`."""
+
+    STEPS = 10  # a line per tenth of the documents
+
+    def __init__(self):
+        self.reported = 0  # tenths already reported
+
+    @staticmethod
+    def say(line: str) -> None:
+        click.echo(f"Building: {line}", err=True)  # the progress bar's label on a terminal
+
+    def stage(self, stage: str, seconds) -> None:
+        self.say(f"{stage} ..." if seconds is None else f"{stage} done in {seconds:.1f}s")
+
+    def progress(self, done: int, total: int, document) -> None:
+        if done == 1:
+            self.reported = 0
+        tenth = done * self.STEPS // total
+        if tenth > self.reported or done == total:
+            self.reported = tenth
+            self.say(f"extract {done}/{total} documents")
 
 
 def format_summary(summary) -> str:
@@ -150,10 +188,23 @@ def format_summary(summary) -> str:
     lines.append(f"{summary.concepts} program concepts, {summary.indicators} indicator concepts, "
                  f"{summary.alignments} alignments, {summary.triples} triples "
                  f"-> {summary.out_dir}")
+    if summary.from_cache:
+        lines.append(f"{summary.from_cache} of {summary.analysed} documents from cache "
+                     f"(structure and extract); the corpus-wide stages ran again")
     lines.append("time: " + ", ".join(f"{stage} {seconds:.1f}s" for stage, seconds in summary.seconds.items()))
     for item in summary.disagreements:
         lines.append(f"manifest vs text: {item.doc_id} {item.field}: manifest {item.manifest!r}, text {item.inferred!r}")
     return "\n".join(lines)
+
+
+def filtered_report_dir(build_dir: Path, kind: str, *names: str | None) -> Path:
+    """Where a report filtered to a document or program goes by default: beside the full
+    reports, never over them (``reports/align/<lower>--<upper>``, ``reports/programs/<concept>``)."""
+    reports = Path(build_dir) / "reports"
+    given = [name for name in names if name]
+    if not given:
+        return reports
+    return reports / kind / text_file_name("--".join(given)).removesuffix(".txt")
 
 
 @main.command("view")
@@ -165,7 +216,10 @@ def format_summary(summary) -> str:
 @handle_errors
 def view_command(build_arg, build_dir, out_dir, program):
     """Write the interactive, self-contained HTML views (overview, program, alignment, continuity)."""
-    for path in write_views(build_arg or build_dir, out_dir, program=program):
+    build_dir = build_arg or build_dir
+    corpus = load_corpus(build_dir)
+    program = resolve_program(corpus, program) if program else None
+    for path in write_views(build_dir, out_dir, program=program, corpus=corpus):
         click.echo(str(path))
 
 
@@ -186,9 +240,11 @@ def view_command(build_arg, build_dir, out_dir, program):
               help="Seconds a client has to send its whole request (HTTP 408 or the connection is closed).")
 @click.option("--allow-federated", is_flag=True,
               help="Allow SERVICE clauses (federated queries), which make the server fetch from other addresses.")
+@click.option("--cors", "cors", multiple=True, metavar="ORIGIN",
+              help="Let pages of ORIGIN (e.g. https://yasgui.example; repeatable; * = any site) read /sparql.")
 @handle_errors
 def serve_command(build_arg, build_dir, host, port, timeout, workers, worker_memory, queue_limit, client_timeout,
-                  allow_federated):
+                  allow_federated, cors):
     """Serve the build read-only: SPARQL 1.1 Protocol at /sparql, a query page at /.
 
     A new build written to the same folder is picked up within a second; queries already
@@ -196,7 +252,7 @@ def serve_command(build_arg, build_dir, host, port, timeout, workers, worker_mem
     """
     serve(build_arg or build_dir, host=host, port=port, timeout=timeout, workers=workers,
           worker_memory=worker_memory, queue_limit=queue_limit, client_timeout=client_timeout,
-          federated=allow_federated)
+          federated=allow_federated, cors=cors)
 
 
 @main.command("align")
@@ -206,14 +262,17 @@ def serve_command(build_arg, build_dir, host, port, timeout, workers, worker_mem
 @click.option("-k", "--top-k", default=3, show_default=True, type=click.IntRange(1, 20),
               help="Upper-level passages kept per measure.")
 @click.option("-o", "--out", "out_dir", type=click.Path(path_type=Path), default=None,
-              help="Folder for the reports [default: BUILD/reports].")
+              help="Folder for the reports [default: BUILD/reports, or BUILD/reports/align/LOWER[--UPPER] "
+                   "for one document, so the full report is never replaced by a filtered one].")
 @handle_errors
 def align_command(build_dir, lower, upper, top_k, out_dir):
     """Align lower-level measures with upper-level passages; write Markdown, HTML and CSV reports."""
     corpus = load_corpus(build_dir)
+    lower = resolve_document(corpus, lower, "--lower") if lower else None
+    upper = resolve_document(corpus, upper, "--upper") if upper else None
     alignments = align(corpus, lower=lower, upper=upper, top_k=top_k)
-    for path in write_alignment_report(corpus, out_dir or Path(build_dir) / "reports", lower=lower, upper=upper,
-                                       alignments=alignments):
+    for path in write_alignment_report(corpus, out_dir or filtered_report_dir(build_dir, "align", lower, upper),
+                                       lower=lower, upper=upper, alignments=alignments):
         click.echo(str(path))
 
 
@@ -221,12 +280,15 @@ def align_command(build_dir, lower, upper, top_k, out_dir):
 @build_dir_option
 @click.option("-p", "--program", default=None, help="One program (name, alias or concept id) instead of all.")
 @click.option("-o", "--out", "out_dir", type=click.Path(path_type=Path), default=None,
-              help="Folder for the reports [default: BUILD/reports].")
+              help="Folder for the reports [default: BUILD/reports, or BUILD/reports/programs/CONCEPT for one "
+                   "program].")
 @handle_errors
 def continuity_command(build_dir, program, out_dir):
     """Programs and target indicators across documents and years; write Markdown, HTML and CSV reports."""
     corpus = load_corpus(build_dir)
-    for path in write_continuity_report(corpus, out_dir or Path(build_dir) / "reports", program=program):
+    program = resolve_program(corpus, program) if program else None
+    for path in write_continuity_report(corpus, out_dir or filtered_report_dir(build_dir, "programs", program),
+                                        program=program):
         click.echo(str(path))
 
 
@@ -264,7 +326,7 @@ def eval_command(gold_dir, build_dir, as_json, min_f1, left_out_corpus, no_lexic
 @click.argument("sparql", required=False)
 @click.option("--name", "-n", "name", help="Run a canned query from ontology/queries/ by name.")
 @click.option("--param", "-p", "params", multiple=True, metavar="KEY=VALUE",
-              help="Bind a parameter of the query (repeatable); bound safely, never pasted into the text.")
+              help="Bind a parameter of the query (repeatable); checked and bound as an RDF term, never as query text.")
 @click.option("--list", "list_queries", is_flag=True, help="List the canned queries and their parameters.")
 @click.option("--allow-federated", is_flag=True,
               help="Allow SERVICE clauses, which fetch from other addresses (with no time limit).")

@@ -1,13 +1,20 @@
 """A read-only SPARQL 1.1 Protocol endpoint over a build's Oxigraph store, plus a query page.
 
 ``GET /sparql?query=…`` and ``POST /sparql`` (form or ``application/sparql-query``) answer
-SELECT/ASK as SPARQL JSON, XML, CSV or TSV and CONSTRUCT/DESCRIBE as Turtle, JSON-LD,
-N-Triples or RDF/XML, chosen by the ``format`` parameter or the Accept header. ``GET /`` is a
-self-contained page with a query editor, the canned queries and a results table.
+SELECT/ASK as SPARQL JSON, XML, CSV or TSV and CONSTRUCT/DESCRIBE as Turtle, TriG, JSON-LD,
+N-Triples or RDF/XML, chosen by the ``format`` parameter or the Accept header; Turtle and TriG
+use the build's prefixes (``kg:``, ``skos:`` …). ``GET /`` is a self-contained, offline page: a
+SPARQL editor (CodeMirror, vendored in ``templates/vendor``), the canned queries with their
+parameters as a form, a results table with sorting, paging and download, the query in the URL.
+
+Cross-origin clients (an external YASGUI, a notebook in a browser) may read ``/sparql`` only
+from the origins given as ``cors`` (``kg serve --cors ORIGIN``); without it no
+Access-Control-Allow-Origin header is sent and a preflight (OPTIONS) gets 405.
 
 A canned query of ``ontology/queries`` runs with ``canned=<name>`` (instead of or beside
 ``query``) and its declared parameters as ``param.<name>=<value>``: the values are checked and
-typed by ``kg.rdf.query.bind_params`` and bound by Oxigraph, never pasted into the query text.
+typed by ``kg.rdf.query.bind_params`` and bound by a VALUES block written with Oxigraph's own
+term serialiser (``kg.rdf.query.with_values``), so a value can never end its literal.
 
 Read-only by construction: every query runs in a worker process that opened the store with
 ``Store.read_only``; SPARQL Update and any other method or path get a 4xx. No outbound request:
@@ -63,7 +70,8 @@ import pyoxigraph as ox
 from kg.errors import InputError, KGError
 from kg.fileio import read_build_marker
 from kg.rdf.namespace import PREFIXES
-from kg.rdf.query import FEDERATED_DISABLED, CannedQuery, bind_params, canned_queries, service_clause
+from kg.rdf.query import (FEDERATED_DISABLED, NAME_QUERIES, CannedQuery, bind_params, canned_queries, service_clause,
+                          with_values)
 from kg.rdf.store import held_build
 from kg.views.html import csp_hash, safe_json, template_env
 
@@ -98,16 +106,23 @@ GRAPH_TYPES = {
     "text/plain": "N_TRIPLES",
     "application/rdf+xml": "RDF_XML",
     "application/xml": "RDF_XML",
+    "application/trig": "TRIG",
 }
 # `format` / `output` parameter values (SPARQLWrapper sends these too)
 RESULT_NAMES = {"json": "JSON", "xml": "XML", "csv": "CSV", "tsv": "TSV"}
 GRAPH_NAMES = {"turtle": "TURTLE", "ttl": "TURTLE", "n3": "TURTLE", "json-ld": "JSON_LD", "jsonld": "JSON_LD",
                "json": "JSON_LD", "nt": "N_TRIPLES", "ntriples": "N_TRIPLES", "n-triples": "N_TRIPLES",
-               "xml": "RDF_XML", "rdf": "RDF_XML", "rdf+xml": "RDF_XML", "rdfxml": "RDF_XML"}
+               "xml": "RDF_XML", "rdf": "RDF_XML", "rdf+xml": "RDF_XML", "rdfxml": "RDF_XML", "trig": "TRIG"}
 CONTENT_TYPES = {"JSON": "application/sparql-results+json", "XML": "application/sparql-results+xml",
                  "CSV": "text/csv", "TSV": "text/tab-separated-values", "TURTLE": "text/turtle",
                  "JSON_LD": "application/ld+json", "N_TRIPLES": "application/n-triples",
-                 "RDF_XML": "application/rdf+xml"}
+                 "RDF_XML": "application/rdf+xml", "TRIG": "application/trig"}
+PREFIXED_FORMATS = ("TURTLE", "TRIG")  # written with the build's prefixes, so names read kg:Measure
+CORS_METHODS = "GET, POST"
+CORS_HEADERS = "Content-Type, Accept"
+CORS_MAX_AGE = "600"  # seconds a browser may reuse a preflight answer
+VENDOR_SCRIPTS = ("codemirror/codemirror.js", "codemirror/sparql.js", "codemirror/matchbrackets.js")
+VENDOR_STYLES = ("codemirror/codemirror.css",)
 
 
 class QueryTimeout(Exception):
@@ -225,9 +240,12 @@ def run_in_store(store, request: QueryRequest) -> QueryAnswer:
     if chosen is None:
         return error_answer(HTTPStatus.NOT_ACCEPTABLE, f"cannot serve {kind} as {request.accept or request.format_name}")
     fmt = getattr(ox.RdfFormat if kind == "graph" else ox.QueryResultsFormat, chosen)
-    body = result.serialize(format=fmt)
+    if chosen in PREFIXED_FORMATS:  # QueryTriples.serialize takes no prefixes
+        body = ox.serialize(list(result), format=fmt, prefixes=default_prefixes())
+    else:
+        body = result.serialize(format=fmt)
     content_type = CONTENT_TYPES[chosen]
-    if chosen in ("CSV", "TSV", "TURTLE", "N_TRIPLES"):
+    if chosen in ("CSV", "TSV", "TURTLE", "TRIG", "N_TRIPLES"):
         content_type += "; charset=utf-8"
     return QueryAnswer(HTTPStatus.OK, content_type, body)
 
@@ -677,15 +695,33 @@ def page_queries(queries: dict[str, CannedQuery]) -> list[dict[str, Any]]:
 
 
 def index_page(queries: list[dict[str, str]]) -> tuple[bytes, str]:
-    """The query page and its Content-Security-Policy."""
+    """The query page and its Content-Security-Policy: every script inline and allowed by its hash."""
     templates = Path(__file__).parent / "templates"
-    app = (templates / "serve_app.js").read_text(encoding="utf-8")
-    data_script = f"window.KG_QUERIES = {safe_json(queries)};"
-    csp = (f"default-src 'none'; script-src {csp_hash(data_script)} {csp_hash(app)}; style-src 'unsafe-inline'; "
+    vendor = templates / "vendor"
+    data_script = (f"window.KG_QUERIES = {safe_json(queries)};\n"
+                   f"window.KG_PREFIXES = {safe_json(default_prefixes())};\n"
+                   f"window.KG_NAME_QUERIES = {safe_json(NAME_QUERIES)};")
+    scripts = [(vendor / name).read_text(encoding="utf-8") for name in VENDOR_SCRIPTS]
+    scripts += [data_script, (templates / "serve_app.js").read_text(encoding="utf-8")]
+    styles = [(vendor / name).read_text(encoding="utf-8") for name in VENDOR_STYLES]
+    hashes = " ".join(csp_hash(script) for script in scripts)
+    csp = (f"default-src 'none'; script-src {hashes}; style-src 'unsafe-inline'; "
            "connect-src 'self'; img-src data:; form-action 'none'; base-uri 'none'")
-    html = template_env().get_template("serve_index.html").render(data_script=data_script, app_js=app, csp=csp,
-                                                                 queries=queries)
+    html = template_env().get_template("serve_index.html").render(scripts=scripts, styles=styles, csp=csp,
+                                                                 queries=queries, prefixes=default_prefixes())
     return html.encode("utf-8"), csp
+
+
+def cors_origins(origins: tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    """Checked ``--cors`` values: ``*`` or origins such as ``https://yasgui.example`` (scheme://host[:port])."""
+    checked = []
+    for origin in origins:
+        origin = origin.strip().rstrip("/").lower()  # browsers send scheme and host in lower case
+        if origin != "*" and not re.fullmatch(r"https?://[A-Za-z0-9.\-\[\]:]+", origin):
+            raise InputError("--cors", f"expected * or an origin such as https://example.org (scheme://host[:port]), "
+                                       f"got {origin!r}")
+        checked.append(origin)
+    return tuple(checked)
 
 
 class SparqlServer(ThreadingHTTPServer):
@@ -694,8 +730,9 @@ class SparqlServer(ThreadingHTTPServer):
 
     def __init__(self, address, builds: Builds, timeout: float, page: tuple[bytes, str],
                  canned: Optional[dict[str, Any]] = None, federated: bool = False,
-                 client_timeout: float = DEFAULT_CLIENT_TIMEOUT):
+                 client_timeout: float = DEFAULT_CLIENT_TIMEOUT, cors: tuple[str, ...] = ()):
         self.builds = builds
+        self.cors = cors
         self.canned = canned or {}
         self.query_timeout = timeout
         self.federated = federated
@@ -903,7 +940,23 @@ class SparqlHandler(BaseHTTPRequestHandler):
     def refuse_method(self):
         self.fail(HTTPStatus.METHOD_NOT_ALLOWED, "read-only endpoint: use GET or POST")
 
-    do_PUT = do_DELETE = do_PATCH = do_OPTIONS = refuse_method
+    do_PUT = do_DELETE = do_PATCH = refuse_method
+
+    def do_OPTIONS(self):
+        """A CORS preflight, answered only when ``--cors`` names the asking origin."""
+        if not self.host_allowed():
+            return
+        if urlsplit(self.path).path != "/sparql" or not self.allowed_origin():
+            return self.refuse_method()
+        self.send(HTTPStatus.NO_CONTENT, "text/plain; charset=utf-8", b"", preflight=True)
+
+    def allowed_origin(self) -> Optional[str]:
+        """The Access-Control-Allow-Origin value for this request, or None (no CORS for it)."""
+        origins = self.server.cors
+        if "*" in origins:
+            return "*"
+        origin = (self.headers.get("Origin") or "").strip()
+        return origin if origin in origins else None
 
     # ---- helpers
 
@@ -932,7 +985,8 @@ class SparqlHandler(BaseHTTPRequestHandler):
                 bindings = bind_params(canned, values)
             except InputError as err:
                 return self.fail(HTTPStatus.BAD_REQUEST, err.problem)
-            queries = queries or [canned.sparql]
+            if not queries:  # the canned text itself: bound by VALUES, which Oxigraph plans (kg.rdf.query.with_values)
+                queries, bindings = [with_values(canned.sparql, bindings)], {}
         if len(queries) != 1 or not queries[0].strip():
             return self.fail(HTTPStatus.BAD_REQUEST, "give exactly one non-empty `query` parameter")
         for key in ("default-graph-uri", "named-graph-uri"):
@@ -963,7 +1017,7 @@ class SparqlHandler(BaseHTTPRequestHandler):
         self.send(answer.status, answer.content_type, answer.body, retry_after=retry_after)
 
     def send(self, status: int, content_type: str, body: bytes, page: bool = False,
-             retry_after: Optional[str] = None) -> None:
+             retry_after: Optional[str] = None, preflight: bool = False) -> None:
         self.connection.settimeout(self.server.client_timeout)  # the reader may have left a shorter one
         if self.body_unread():  # what follows on the connection is not the next request
             self.close_connection = True
@@ -979,6 +1033,8 @@ class SparqlHandler(BaseHTTPRequestHandler):
             self.send_header("Allow", "GET, POST")
         if self.close_connection:
             self.send_header("Connection", "close")
+        if self.server.cors and not page and urlsplit(getattr(self, "path", "")).path == "/sparql":
+            self.send_cors_headers(preflight)
         if page:
             self.send_header("Referrer-Policy", "no-referrer")
             self.send_header("Content-Security-Policy", self.server.page_csp + "; frame-ancestors 'none'")
@@ -986,6 +1042,23 @@ class SparqlHandler(BaseHTTPRequestHandler):
         self.responded = True
         if self.command != "HEAD":
             self.wfile.write(body)
+
+
+    def send_cors_headers(self, preflight: bool) -> None:
+        origin = self.allowed_origin()
+        if origin != "*":
+            self.send_header("Vary", "Origin")  # the answer differs by origin: caches must not mix them
+        if origin is None:
+            return
+        self.send_header("Access-Control-Allow-Origin", origin)
+        self.send_header("Access-Control-Expose-Headers", "X-KG-Build")
+        if preflight:
+            self.send_header("Access-Control-Allow-Methods", CORS_METHODS)
+            self.send_header("Access-Control-Allow-Headers", CORS_HEADERS)
+            self.send_header("Access-Control-Max-Age", CORS_MAX_AGE)
+            if (self.headers.get("Access-Control-Request-Private-Network") or "").lower() == "true":
+                # Chromium asks before a public site's page may reach a loopback address
+                self.send_header("Access-Control-Allow-Private-Network", "true")
 
 
 # --------------------------------------------------------------------------- entry points
@@ -1019,13 +1092,15 @@ def make_server(build_dir: Path | str, host: str = "127.0.0.1", port: int = 8000
                 timeout: float = DEFAULT_TIMEOUT, workers: int = DEFAULT_WORKERS, *, federated: bool = False,
                 worker_memory: int | str = DEFAULT_WORKER_MEMORY, queue_limit: int = DEFAULT_QUEUE,
                 client_timeout: float = DEFAULT_CLIENT_TIMEOUT, spare_timeout: float = SPARE_TIMEOUT,
-                check_interval: float = BUILD_CHECK_INTERVAL,
+                check_interval: float = BUILD_CHECK_INTERVAL, cors: tuple[str, ...] | list[str] = (),
                 notice: Callable[[str], None] = lambda _: None) -> SparqlServer:
     """A ready (not yet serving) endpoint; port 0 picks a free port (see ``server.url``).
 
     ``workers`` query processes plus one spare (see WorkerPool), each with ``worker_memory``
-    bytes of heap (0: no limit); ``notice`` receives one-line news such as a build switch.
+    bytes of heap (0: no limit); ``cors``: origins (or ``*``) whose pages may read /sparql;
+    ``notice`` receives one-line news such as a build switch.
     """
+    origins = cors_origins(cors)
     try:
         memory = parse_memory(worker_memory)
     except ValueError as err:
@@ -1042,7 +1117,7 @@ def make_server(build_dir: Path | str, host: str = "127.0.0.1", port: int = 8000
     try:
         canned = canned_queries()
         return SparqlServer((host, port), builds, timeout, index_page(page_queries(canned)), canned,
-                            federated=federated, client_timeout=client_timeout)
+                            federated=federated, client_timeout=client_timeout, cors=origins)
     except OSError as err:
         builds.close()
         raise InputError(f"{host}:{port}", f"cannot listen: {err.strerror or err}") from None
@@ -1067,6 +1142,10 @@ def serve(build_dir: Path | str, host: str = "127.0.0.1", port: int = 8000, time
         network = "federated queries (SERVICE) allowed"
     else:
         network = "SERVICE refused" + (", workers without network" if pool.network_isolated else "")
+    if "*" in server.cors:
+        notice("warning: --cors '*' lets a page of any web site you visit read this endpoint")
+    elif server.cors:
+        notice(f"cross-origin reads of /sparql allowed for {', '.join(server.cors)}")
     print(f"SPARQL endpoint {server.url}sparql — query page {server.url} — build {server.build_id}\n"
           f"{workers}+1 query workers, {memory} each, {timeout:g} s per query, {pool.queue_limit} may wait; "
           f"{network} — Ctrl-C to stop", file=sys.stderr)

@@ -52,7 +52,7 @@ def test_local_only_measure_is_reported_as_such(hostile_corpus, tmp_path):
     write_alignment_report(hostile_corpus, tmp_path, alignments=local)
     rows = list(csv.DictReader((tmp_path / "alignment.csv").open(encoding="utf-8")))
     assert rows[0]["strength"] == "local_only" and rows[0]["upper_doc"] == ""
-    assert "local only**: 100%" in (tmp_path / "alignment.md").read_text(encoding="utf-8")
+    assert "local-only measures**: 1 of 1 (100%)" in (tmp_path / "alignment.md").read_text(encoding="utf-8")
 
 
 def test_continuity_report_names_the_government_of_every_series(tmp_path):
@@ -82,5 +82,7 @@ def test_continuity_report_names_the_government_of_every_series(tmp_path):
         ("郑州市", "c2016"), ("郑州市", "c2021"), ("郑州市惠济区", "d2023")}
     markdown = (tmp_path / "continuity.md").read_text(encoding="utf-8")
     assert "**change series (one government each)**: 郑州市 2016→2021" in markdown
-    assert "## Who else set this indicator (across governments)" in markdown
-    assert "| 普惠性幼儿园覆盖率 | percent | 郑州市惠济区 | 90% (2023, target) | d2023 |" in markdown
+    assert '## <a id="table-4"></a>Who else set this indicator (across governments)' in markdown
+    # documents by their short names, ids in the machine column only
+    assert "| 普惠性幼儿园覆盖率 | percent | 郑州市惠济区 | 90% (2023, target) | 惠济2023 | d2023 |" in markdown
+    assert all(p["value"] in p["quote"] and p["quote"].endswith("。") for p in points)

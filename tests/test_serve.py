@@ -1,15 +1,17 @@
 """kg.serve: a read-only SPARQL 1.1 Protocol endpoint, over real HTTP on a free localhost port."""
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
+import threading
 import urllib.error
 import urllib.parse
 import urllib.request
 
 import pytest
-from rdflib import Graph
+from rdflib import Graph, Literal
 from SPARQLWrapper import CSV, JSON, POST, TURTLE, XML, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
@@ -26,6 +28,11 @@ def running(tmp_path_factory):
     server = Running(make_build(tmp_path_factory.mktemp("build")))
     yield server
     server.stop()
+
+
+def set_query(page, text: str) -> None:
+    """Replace the text of the page's editor (CodeMirror keeps its own document, not the textarea's)."""
+    page.evaluate("text => window.kgEditor.setValue(text)", text)
 
 
 def sparql(running: Running, query: str, fmt: str) -> SPARQLWrapper:
@@ -113,6 +120,100 @@ def test_ask_and_construct(running):
     assert len(Graph().parse(data=body, format="json-ld")) == 3
 
 
+def test_turtle_and_trig_use_the_builds_prefixes(running):
+    from kg.rdf.namespace import PREFIXES
+
+    construct = (f"CONSTRUCT {{ ?s kg:name ?label ; a skos:Concept }} WHERE {{ ?s <{EX}label> ?label }}")
+    for accept, media in (("text/turtle", "text/turtle"), ("application/trig", "application/trig")):
+        status, ctype, body = http(running.endpoint + "?" + urllib.parse.urlencode({"query": construct}),
+                                   headers={"Accept": accept})
+        text = body.decode("utf-8")
+        assert status == 200 and ctype.startswith(media), (accept, ctype)
+        assert f"@prefix kg: <{PREFIXES['kg']}> ." in text and "@prefix skos:" in text
+        assert "kg:name" in text and "skos:Concept" in text and f"<{PREFIXES['kg']}name>" not in text
+        graph = Graph().parse(data=text, format="trig" if "trig" in media else "turtle")
+        assert sorted(str(o) for o in graph.objects() if isinstance(o, Literal)) == sorted(LABELS)
+    status, ctype, _ = http(running.endpoint + "?" + urllib.parse.urlencode({"query": construct, "format": "trig"}))
+    assert status == 200 and ctype.startswith("application/trig")
+
+
+@contextlib.contextmanager
+def cors_server(build_dir, origins):
+    server = make_server(build_dir, "127.0.0.1", 0, timeout=5, workers=1, cors=origins)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server.url
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def raw_request(url: str, method: str = "GET", headers: dict | None = None):
+    """(status, headers) of one request, 4xx included."""
+    request = urllib.request.Request(url, headers=headers or {}, method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=20) as response:
+            response.read()
+            return response.status, response.headers
+    except urllib.error.HTTPError as err:
+        err.read()
+        return err.code, err.headers
+
+
+PREFLIGHT = {"Origin": "https://yasgui.example", "Access-Control-Request-Method": "POST",
+             "Access-Control-Request-Headers": "content-type"}
+
+
+def test_without_cors_no_origin_may_read_and_preflights_are_refused(running):
+    ask = running.endpoint + "?" + urllib.parse.urlencode({"query": "ASK {}"})
+    status, headers = raw_request(ask, headers={"Origin": "https://yasgui.example"})
+    assert status == 200 and headers.get("Access-Control-Allow-Origin") is None
+    status, headers = raw_request(running.endpoint, "OPTIONS", PREFLIGHT)
+    assert status == 405 and headers.get("Access-Control-Allow-Origin") is None
+
+
+def test_cors_origin_may_read_sparql_and_its_preflight_is_answered(tmp_path):
+    with cors_server(make_build(tmp_path), ["https://yasgui.example", "http://localhost:3000"]) as url:
+        ask = url + "sparql?" + urllib.parse.urlencode({"query": "ASK {}"})
+        status, headers = raw_request(ask, headers={"Origin": "https://yasgui.example"})
+        assert status == 200 and headers["Access-Control-Allow-Origin"] == "https://yasgui.example"
+        assert "Origin" in headers["Vary"] and "X-KG-Build" in headers["Access-Control-Expose-Headers"]
+        status, headers = raw_request(ask, headers={"Origin": "http://localhost:3000"})
+        assert headers["Access-Control-Allow-Origin"] == "http://localhost:3000"
+        status, headers = raw_request(ask, headers={"Origin": "https://evil.example"})
+        assert status == 200 and headers.get("Access-Control-Allow-Origin") is None
+        status, headers = raw_request(url + "sparql", "OPTIONS", PREFLIGHT)
+        assert status == 204 and headers["Access-Control-Allow-Origin"] == "https://yasgui.example"
+        assert headers["Access-Control-Allow-Methods"] == "GET, POST"
+        assert {"Content-Type", "Accept"} <= {h.strip() for h in headers["Access-Control-Allow-Headers"].split(",")}
+        assert raw_request(url + "sparql", "OPTIONS", {**PREFLIGHT, "Origin": "https://evil.example"})[0] == 405
+        # errors carry the header too, so that the client can read the message
+        bad = url + "sparql?" + urllib.parse.urlencode({"query": "SELECT nonsense"})
+        status, headers = raw_request(bad, headers={"Origin": "https://yasgui.example"})
+        assert status == 400 and headers["Access-Control-Allow-Origin"] == "https://yasgui.example"
+        status, headers = raw_request(url, headers={"Origin": "https://yasgui.example"})  # the page is ours only
+        assert status == 200 and headers.get("Access-Control-Allow-Origin") is None
+
+
+def test_cors_star_allows_any_origin(tmp_path):
+    with cors_server(make_build(tmp_path), ["*"]) as url:
+        status, headers = raw_request(url + "sparql", "OPTIONS", {**PREFLIGHT, "Origin": "https://any.example"})
+        assert status == 204 and headers["Access-Control-Allow-Origin"] == "*"
+
+
+def test_bad_cors_origins_are_one_line_errors(tmp_path):
+    from click.testing import CliRunner
+
+    from kg.cli import main
+
+    for origin in ("yasgui.example", "https://x.example/path", "ftp://x.example"):
+        with pytest.raises(InputError, match="--cors"):
+            make_server(tmp_path, port=0, cors=[origin])  # refused before the store is opened
+    result = CliRunner().invoke(main, ["serve", str(tmp_path), "--port", "0", "--cors", "not an origin"])
+    assert result.exit_code == 2 and "--cors" in result.output and "Traceback" not in result.output
+
+
 def count_triples(running) -> int:
     data = sparql(running, "SELECT (COUNT(*) AS ?n) WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }", JSON)
     return int(data.query().convert()["results"]["bindings"][0]["n"]["value"])
@@ -170,18 +271,18 @@ def test_query_page_is_self_contained(running):
 @pytest.mark.browser
 def test_query_page_runs_a_query_and_shows_rows_as_text(browser, running):
     with open_page(browser, running.url, allowed_prefixes=(running.url,)) as (page, log):
-        page.fill("#query", LABEL_QUERY)
+        set_query(page, LABEL_QUERY)
         page.click("#run")
         page.wait_for_selector("#result-table tbody tr")
-        cells = page.eval_on_selector_all("#result-table tbody tr td:nth-child(2)", "tds => tds.map(td => td.textContent)")
+        cells = page.eval_on_selector_all("#result-table tbody tr td:nth-child(3)", "tds => tds.map(td => td.textContent)")
         assert cells == LABELS
         assert page.evaluate("document.images.length") == 0 and page.evaluate("window.__xss === undefined")
         assert page.inner_text("#status").startswith("3 rows")
-        page.fill("#query", "CONSTRUCT WHERE { ?s ?p ?o } LIMIT 1")
+        set_query(page, "CONSTRUCT WHERE { ?s ?p ?o } LIMIT 1")
         page.click("#run")
         page.wait_for_selector("#graph-output")
         assert "<http" in page.inner_text("#graph-output")
-        page.fill("#query", "SELECT nonsense")
+        set_query(page, "SELECT nonsense")
         page.click("#run")
         page.wait_for_selector("#status.error")
         assert "400" in page.inner_text("#status")
@@ -245,17 +346,15 @@ def test_canned_queries_answer_on_the_real_build(real_server):
 @pytest.mark.browser
 def test_query_page_shows_parameter_fields_and_binds_them(browser, real_server):
     with open_page(browser, real_server.url, allowed_prefixes=(real_server.url,)) as (page, log):
-        names = page.eval_on_selector_all("#canned option", "options => options.map(o => o.textContent)")
-        index = next(i for i, text in enumerate(names) if text.startswith("program_documents")) - 1
-        page.select_option("#canned", str(index))
+        page.select_option("#canned", "program_documents")
         field = page.locator("#params input[data-param=program]")
         assert field.count() == 1 and "program" in page.inner_text("#params")
-        assert "?program" in page.input_value("#query")  # the query text keeps its variable
+        assert "?program" in page.evaluate("window.kgEditor.getValue()")  # the query text keeps its variable
         field.fill("新优质初中")
         page.click("#run")
         page.wait_for_selector("#result-table tbody tr")
-        programs = page.eval_on_selector_all("#result-table tbody tr td:nth-child(1)", "tds => tds.map(td => td.textContent)")
-        assert programs and set(programs) == {"新优质初中"}
+        programs = page.eval_on_selector_all("#result-table tbody tr td:nth-child(2)", "tds => tds.map(td => td.textContent)")
+        assert programs and {program.removesuffix(" @zh") for program in programs} == {"新优质初中"}
         screenshot(page, "serve_canned_parameters")
         field.fill(XSS_LABEL)
         page.click("#run")

@@ -18,7 +18,8 @@ from kg.cli import main
 from kg.errors import InputError
 from kg.rdf.query import run_query, service_clause
 from kg.serve import make_server, parse_memory
-from support import SLOW_QUERY, Running, http, make_build
+from browser import open_page, requires_chromium
+from support import EX, LABELS, SLOW_QUERY, Running, http, make_build
 
 REPO = Path(__file__).resolve().parent.parent
 SERVICE_REFUSED = b"SERVICE (federated query) is disabled"
@@ -584,5 +585,43 @@ def test_queries_in_flight_finish_on_the_old_build_which_is_then_released(tmp_pa
             assert not in_flight.closed
         assert in_flight.closed and in_flight.pool.closed
         assert remove_stale(out) == [tmp_path / f".build.old-{in_flight.build_id}"]
+    finally:
+        running.stop()
+
+
+# --------------------------------------------------------------------------- the query page and hostile text
+
+HOSTILE_MARKUP = '</script><script>window.__xss=1</script><img src=x onerror="window.__xss=1;alert(1)">'
+
+
+@requires_chromium
+@pytest.mark.browser
+def test_query_page_shows_hostile_text_from_links_results_and_errors_as_text_only(browser, tmp_path):
+    """A shared link is attacker-controlled: its query, canned name and parameters, the rows they
+    return and the server's error messages all reach the page, and all stay text."""
+    running = Running(make_build(tmp_path))
+    try:
+        query = f"# {HOSTILE_MARKUP}\nSELECT ?s ?label WHERE {{ ?s <{EX}label> ?label }}"
+        link = running.url + "#" + urllib.parse.urlencode({"query": query, "canned": HOSTILE_MARKUP,
+                                                           f"param.{HOSTILE_MARKUP}": HOSTILE_MARKUP})
+        with open_page(browser, link, allowed_prefixes=(running.url,)) as (page, log):
+            page.wait_for_selector("#result-table tbody tr")
+            assert page.evaluate("window.kgEditor.getValue()") == query  # the editor holds it as text
+            assert page.input_value("#canned") == "" and page.locator("#params input").count() == 0
+            page.click("#result-table th[data-column=label] button")  # sorting re-renders the cells
+            page.click("#result-table th[data-column=label] button")
+            cells = page.eval_on_selector_all("#result-table tbody td:nth-child(3)",
+                                              "tds => tds.map(td => [td.textContent, td.childElementCount])")
+            assert sorted(text for text, _ in cells) == sorted(LABELS)  # XSS_LABEL among them, verbatim
+            assert all(children == 0 for _, children in cells)
+            # an error message that quotes the hostile text is shown as text in place
+            page.evaluate("text => window.kgEditor.setValue(text)", f"SELECT {HOSTILE_MARKUP}")
+            page.click("#run")
+            page.wait_for_selector("#query-error")
+            assert page.eval_on_selector("#query-error pre", "pre => pre.childElementCount") == 0
+            assert page.evaluate("document.images.length") == 0 and page.evaluate("window.__xss === undefined")
+            assert page.evaluate("document.querySelectorAll('script').length") == 5  # the page's own, no more
+            log.console_errors = [error for error in log.console_errors if "400" not in error]
+            log.assert_clean()
     finally:
         running.stop()

@@ -16,6 +16,7 @@ from kg.views import (
     alignment_frame, alignment_view, continuity_view, find_program, overview_view, program_view, program_year_frame,
     render_html, write_corpus_views,
 )
+from kg.views.canvas import doc_node_id
 from kg.views.evidence import document_short_names
 from kg.views.html import safe_json
 from kg.views.overview import LABELLED_ENTITIES, MAX_OVERVIEW_ENTITIES
@@ -161,6 +162,10 @@ def test_overview_prefilters_large_graphs():
     assert len(view.nodes) == len(corpus.documents) + MAX_OVERVIEW_ENTITIES
     assert "hidden" in view.subtitle
     assert "program:xinyouzhi" in {node["id"] for node in view.nodes}  # widespread entities are kept
+    # the rest ride along for search, each with its edges to the documents naming it
+    assert len(view.nodes) + len(view.hidden_nodes) == len(corpus.documents) + len(TERMS) + MAX_OVERVIEW_ENTITIES + 50
+    assert all(node["kind"] == "organization" for node in view.hidden_nodes)
+    assert {edge["to"] for edge in view.hidden_edges} == {doc_node_id(doc.doc_id)}
 
 
 def test_find_program_by_alias_and_unknown_program(corpus, tmp_path):

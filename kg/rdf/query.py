@@ -1,9 +1,11 @@
 """SPARQL over a build's Oxigraph store, and the canned queries of ``ontology/queries/*.rq``.
 
 Queries see the union of all named graphs as their default graph and may use the project
-prefixes (kg:, oa:, skos: ...) without declaring them. Parameters are bound with
-Oxigraph's substitutions (never pasted into the query text); Oxigraph only substitutes
-variables of the SELECT projection, so every canned query projects its parameters.
+prefixes (kg:, oa:, skos: ...) without declaring them. A canned query's parameters are typed
+(``bind_params``), names are checked against the build (``check_names``: an unknown one gets the
+nearest known ones) and the values are bound by a VALUES block written with Oxigraph's own term
+serialiser (``with_values``): Oxigraph plans it as the selective start of the join, which it does
+not do for substitutions. Ad-hoc queries (``run_query``) still take Oxigraph substitutions.
 
 Federated queries (``SERVICE <http://…>``, which make Oxigraph send HTTP requests to any
 address) are refused before execution unless ``federated=True`` (``--allow-federated``):
@@ -33,6 +35,7 @@ from rdflib import Literal as RdfLiteral, URIRef
 
 from urllib.parse import unquote
 
+from kg.analysis.lookup import nearest_names, unknown_name
 from kg.errors import InputError
 from kg.fileio import spreadsheet_safe
 from kg.rdf.namespace import PREFIXES, QUERIES_DIR
@@ -43,7 +46,17 @@ XSD = "http://www.w3.org/2001/XMLSchema#"
 INTEGER_TYPES = {f"{XSD}{name}" for name in (
     "integer", "int", "long", "short", "nonNegativeInteger", "positiveInteger", "nonPositiveInteger",
     "negativeInteger", "unsignedInt", "unsignedLong")}
-PARAM_TYPES = ("string", "integer", "decimal", "year", "iri", "boolean")
+# document / program / indicator / government: strings a build must know (checked before the query runs)
+NAME_QUERIES = {
+    "document": "SELECT ?name WHERE { ?d a kg:PolicyDocument ; kg:docId ?name }",
+    "program": "SELECT DISTINCT (STR(?label) AS ?name) WHERE { ?c skos:inScheme kg:programScheme ; "
+               "skos:prefLabel|skos:altLabel ?label }",
+    "indicator": "SELECT DISTINCT ?name WHERE { { ?t kg:indicatorLabel ?name } UNION "
+                 "{ ?t kg:indicator/skos:prefLabel ?label BIND(STR(?label) AS ?name) } }",
+    "government": "SELECT DISTINCT ?name WHERE { ?d a kg:PolicyDocument ; kg:governmentKey ?name }",
+}
+PARTIAL_NAMES = {"indicator"}  # matched by CONTAINS in the queries: any part of a known name will do
+PARAM_TYPES = ("string", "integer", "decimal", "year", "iri", "boolean", *NAME_QUERIES)
 HEADER_LINE = re.compile(r"^#\s*(Title|Description|Param):\s*(.*)$", re.IGNORECASE)
 PARAM_LINE = re.compile(r"^\?(\w+)\s+(\w+)(?:\s+(required|optional))?\s*(.*)$")
 
@@ -323,16 +336,70 @@ def _typed(query: CannedQuery, param: Param, value: str):
             return ox.NamedNode(value)
     except (ValueError, ArithmeticError):
         raise InputError(where, f"parameter ?{param.name} must be {param.type}, got {value!r}") from None
+    if param.type == "program":
+        return ox.Literal(value, language=LABEL_LANGUAGE)
     return ox.Literal(value)
+
+
+WHERE_OPEN = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
+# IRIs, string literals and comments, blanked before braces and variable names are read
+NOT_CODE = re.compile(r'<[^<>"{}|^`\\\s]*>|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|#[^\n]*')
+LABEL_LANGUAGE = "zh"  # program labels are zh literals (kg.rdf.graph): a bound name must be one to match
+
+
+def with_values(sparql: str, bindings: Mapping[str, Any]) -> str:
+    """The query with its parameters bound by a VALUES block opening every ``WHERE {`` that uses them.
+
+    Oxigraph plans a query without its substitutions, so a parameter bound by substitution still
+    scans (a program name compared with every label); a VALUES constant is planned as the
+    selective start of the join. Sub-selects that use a parameter get their own block, as a
+    substitution would reach them. The terms are written by Oxigraph's serialiser (quotes,
+    backslashes and line breaks escaped), so a value cannot end its literal.
+    """
+    if not bindings:
+        return sparql
+    code = NOT_CODE.sub(lambda match: " " * len(match.group()), sparql)
+    inserts = []
+    for match in WHERE_OPEN.finditer(code):
+        depth, end = 1, match.end()
+        while depth and end < len(code):
+            depth += {"{": 1, "}": -1}.get(code[end], 0)
+            end += 1
+        used = sorted(name for name in bindings if re.search(rf"[?$]{re.escape(name)}\b", code[match.end():end]))
+        if used:
+            terms = " ".join(str(to_term(bindings[name])) for name in used)
+            inserts.append((match.end(), f"\n  VALUES ({' '.join('?' + name for name in used)}) {{ ({terms}) }}\n"))
+    for position, block in reversed(inserts):
+        sparql = sparql[:position] + block + sparql[position:]
+    return sparql
 
 
 def run_canned(build_dir: Path | str, name: str, params: Mapping[str, str] | None = None,
                store: ox.Store | None = None, federated: bool = False) -> QueryResult:
     queries = canned_queries()
     if name not in queries:
-        raise InputError(QUERIES_DIR, f"no canned query {name!r} (known: {', '.join(queries)})")
+        near = nearest_names(name, queries)
+        raise InputError("--name", f"no canned query {name!r}" + (f"; nearest: {', '.join(near)}" if near else "")
+                         + " (`kg query --list` lists them)")
     query = queries[name]
-    return run_query(build_dir, query.sparql, bind_params(query, params), store=store, federated=federated)
+    bindings = bind_params(query, params)
+    if store is None:
+        with held_store(build_dir) as held:
+            return run_canned(build_dir, name, params, store=held, federated=federated)
+    check_names(store, query, bindings)
+    return run_query(build_dir, with_values(query.sparql, bindings), store=store, federated=federated)
+
+
+def check_names(store: ox.Store, query: CannedQuery, bindings: Mapping[str, Any]) -> None:
+    """An unknown document, program, indicator or government name: one line with the nearest known ones."""
+    for param in query.params:
+        if param.type not in NAME_QUERIES or param.name not in bindings:
+            continue
+        value = bindings[param.name].value
+        known = [row[0] for row in run_query("", NAME_QUERIES[param.type], store=store).rows]
+        if value in known or (param.type in PARTIAL_NAMES and any(value in name for name in known)):
+            continue
+        raise unknown_name(f"?{param.name}", param.type, value, known)
 
 
 # ------------------------------------------------------------------ statistics

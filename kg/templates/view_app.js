@@ -10,9 +10,14 @@
     return div;
   }
 
-  data.nodes.forEach(function (node) { if (node.tip) { node.title = tipElement(node.tip); } });
+  var hiddenNodes = data.hiddenNodes || [], hiddenEdges = data.hiddenEdges || [];
+  data.nodes.concat(hiddenNodes).forEach(function (node) { if (node.tip) { node.title = tipElement(node.tip); } });
   data.edges.forEach(function (edge, i) {
     edge.id = "e" + i;
+    if (edge.tip) { edge.title = tipElement(edge.tip); }
+  });
+  hiddenEdges.forEach(function (edge, i) {
+    edge.id = "h" + i;
     if (edge.tip) { edge.title = tipElement(edge.tip); }
   });
 
@@ -37,7 +42,7 @@
   function nodeVisible(node) {
     if (!typeChecked(node.kind)) { return false; }
     if (!lowerMatches(node.lower_docs)) { return false; }
-    if (node.kind === "document") { return documentMatches(node); }
+    if (node.kind === "document" || node.kind === "government") { return documentMatches(node); }
     if (node.docs) {
       return node.docs.some(function (id) { var doc = nodes.get(id); return doc && documentMatches(doc); });
     }
@@ -76,9 +81,44 @@
   function overlaps(a, b) {
     return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
   }
+  // Each label's own size on the canvas (set by the data or by its tier); what is drawn is clamped
+  // so that no label exceeds labelMaxPx on screen: zoomed in, nodes move apart and labels do not grow
+  var defaultFont = data.options.nodes.font.size;
+  var naturalSize = {}, drawnSize = {};
+  function fontSizeOf(node) { return (node.font && node.font.size) || defaultFont; }
+  data.nodes.concat(hiddenNodes).forEach(function (node) { naturalSize[node.id] = fontSizeOf(node); });
+  var maxPx = data.labelMaxPx || 22;
+  function clampLabels() {
+    var scale = network.getScale(), updates = [];
+    nodes.getIds().forEach(function (id) {
+      var size = Math.min(naturalSize[id] || defaultFont, maxPx / scale);
+      if (id in enlarged) {  // hovered or marked: larger than its own size, never larger than maxPx
+        var current = fontSizeOf(nodes.get(id));
+        size = Math.min(current, maxPx / scale);
+        if (size === current) { return; }
+      }
+      if (drawnSize[id] === size) { return; }
+      drawnSize[id] = size;
+      var font = Object.assign({}, nodes.get(id).font || {});
+      font.size = size;
+      updates.push({ id: id, font: font });
+    });
+    if (updates.length) { nodes.update(updates); }
+  }
+  // every change of zoom (wheel, focus, moveTo, fit) ends in a redraw: clamp there, before labels are drawn
+  var clampedAt = null;
+  function clampOnZoom() {
+    var scale = network.getScale();
+    if (scale === clampedAt) { return; }
+    clampedAt = scale;
+    clampLabels();
+  }
+
+  var fittedScale = null;  // the scale tier sizes were computed for
   function sizeLabelsByTier(scale) {
     var px = frameOptions.labelTiers;
     if (!px) { return; }
+    fittedScale = scale;
     var tiers = Object.keys(px).map(Number).sort();
     var last = tiers[tiers.length - 1];
     var ranked = nodeView.get().filter(function (node) { return px[node.tier] !== undefined; });
@@ -92,11 +132,8 @@
       } else if (tier !== last) {
         placed.push(box);
       }
-      var font = Object.assign({}, node.font || {});
-      font.size = px[tier] / scale;
-      updates.push({ id: node.id, font: font });
+      naturalSize[node.id] = px[tier] / scale;
     });
-    nodes.update(updates);
   }
 
   // Fit the visible nodes; when that makes labels unreadably small, zoom to minScale at the top left
@@ -107,6 +144,7 @@
     network.fit({ nodes: ids, animation: false });
     var scale = network.getScale();
     sizeLabelsByTier(scale);
+    clampLabels();
     var min = frameOptions.minScale;
     if (fitAll || !min || scale >= min) { return; }
     var box = { left: Infinity, top: Infinity, right: -Infinity };
@@ -120,29 +158,31 @@
     var width = container.clientWidth / min, height = container.clientHeight / min, pad = 16 / min;
     var x = box.right - box.left + 2 * pad <= width ? (box.left + box.right) / 2 : box.left - pad + width / 2;
     network.moveTo({ position: { x: x, y: box.top - pad + height / 2 }, scale: min });
+    clampLabels();
     document.getElementById("hint").textContent = "zoomed in to read; drag to pan, wheel to zoom, “Fit all” to see everything";
   }
+  var enlarged = {};
   frame(false);
   document.getElementById("fit").addEventListener("click", function () { frame(true); });
+  network.on("beforeDrawing", clampOnZoom);
 
   // A label too small to read grows while the pointer is on its node
-  var enlarged = {};
   network.on("hoverNode", function (params) {
     var node = nodes.get(params.node);
     if (!node) { return; }
     var font = Object.assign({}, node.font || {});
     var size = font.size || data.options.nodes.font.size;
     var wanted = 15 / network.getScale();
-    if (size >= wanted) { return; }
-    enlarged[node.id] = node.font || null;
+    if (size >= wanted || node.id === marked) { return; }
+    enlarged[node.id] = true;
     font.size = wanted;
     nodes.update({ id: node.id, font: font });
   });
   network.on("blurNode", function (params) {
-    if (!(params.node in enlarged)) { return; }
-    var font = enlarged[params.node];
+    if (!(params.node in enlarged) || params.node === marked) { return; }
     delete enlarged[params.node];
-    nodes.update({ id: params.node, font: font || { size: data.options.nodes.font.size } });
+    delete drawnSize[params.node];
+    clampLabels();
   });
 
   function refresh() {
@@ -158,37 +198,130 @@
   if (lowerSelect) { lowerSelect.addEventListener("change", function () { refresh(); frame(false); }); }
   document.querySelectorAll("input.filter-type").forEach(function (box) { box.addEventListener("change", refresh); });
 
+  // The side panel pins an item's tip; the quotes its tooltip leaves out ("+N more") open below it
   var details = document.getElementById("details");
-  function show(item) { if (item && item.tip) { details.textContent = item.tip; } }
+  function show(item) {
+    if (!item || !item.tip) { return; }
+    details.textContent = item.tip;
+    if (!item.more || !item.more.length) { return; }
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "kg-more";
+    button.textContent = "show " + item.more.length + " more";
+    button.addEventListener("click", function () {
+      var list = document.createElement("div");
+      list.className = "kg-more-list";
+      list.textContent = item.more.join("\n\n");
+      button.replaceWith(list);
+    });
+    details.appendChild(document.createElement("br"));
+    details.appendChild(button);
+  }
   network.on("click", function (params) {
     if (params.nodes.length) { show(nodes.get(params.nodes[0])); }
     else if (params.edges.length) { show(edges.get(params.edges[0])); }
   });
 
+  // Search looks at every node: the visible ones, the ones a filter hides and the ones the frequency
+  // cut left out (hiddenNodes), and offers to show the latter two instead of answering "0 found"
   var search = document.getElementById("search");
   var status = document.getElementById("status");
-  function matches(text) {
-    var needle = text.trim().toLowerCase();
-    if (!needle) { return []; }
-    return nodeView.get({
-      filter: function (node) {
-        var name = ((node.tip || "").split("\n")[0] + "\n" + (node.label || "")).toLowerCase();
-        return name.indexOf(needle) !== -1;
-      }
-    });
+  function nameMatches(node, needle) {
+    var name = ((node.tip || "").split("\n")[0] + "\n" + (node.label || "")).toLowerCase();
+    return name.indexOf(needle) !== -1;
   }
-  search.addEventListener("input", function () {
-    var found = matches(search.value);
-    status.textContent = search.value.trim() ? found.length + " found" : "";
-    network.selectNodes(found.map(function (node) { return node.id; }));
-  });
-  search.addEventListener("keydown", function (event) {
-    if (event.key !== "Enter") { return; }
-    var found = matches(search.value);
-    if (found.length) {
-      network.focus(found[0].id, { scale: 1.2 });
-      show(found[0]);
+  function lookFor(text) {
+    var needle = text.trim().toLowerCase();
+    var found = { shown: [], filtered: [], rare: [] };
+    if (!needle) { return found; }
+    nodes.get({ filter: function (node) { return nameMatches(node, needle); } }).forEach(function (node) {
+      (nodeView.get(node.id) !== null ? found.shown : found.filtered).push(node);
+    });
+    found.rare = hiddenNodes.filter(function (node) { return nodes.get(node.id) === null && nameMatches(node, needle); });
+    return found;
+  }
+  function resetFilters() {
+    document.querySelectorAll("header select").forEach(function (select) { select.value = "all"; });
+    document.querySelectorAll("input.filter-type").forEach(function (box) { box.checked = true; });
+  }
+  // bring the frequency-hidden matches (and their edges) onto the canvas, clear filters hiding matches
+  function reveal(found) {
+    if (found.rare.length) {
+      var ids = {};
+      found.rare.forEach(function (node) { ids[node.id] = true; });
+      nodes.add(found.rare);
+      edges.add(hiddenEdges.filter(function (edge) { return ids[edge.from] && edges.get(edge.id) === null; }));
+      if (fittedScale) { sizeLabelsByTier(fittedScale); }
+      found.rare.forEach(function (node) { delete drawnSize[node.id]; });
     }
+    if (found.filtered.length) { resetFilters(); }
+    refresh();
+    clampLabels();
+    runSearch(true);
+  }
+  function report(found) {
+    status.textContent = "";
+    if (!search.value.trim()) { return; }
+    var parts = [found.shown.length + " found"];
+    if (found.filtered.length) { parts.push(found.filtered.length + " hidden by the filters"); }
+    if (found.rare.length) { parts.push(found.rare.length + " hidden by the frequency filter"); }
+    status.appendChild(document.createTextNode(parts.join(", ")));
+    if (found.filtered.length || found.rare.length) {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.id = "show-hidden";
+      button.textContent = "show";
+      button.addEventListener("click", function () { reveal(found); });
+      status.appendChild(document.createTextNode(" — "));
+      status.appendChild(button);
+    }
+  }
+  // vis-network centres a focused node in the canvas; pinned column headers may cover the top of it,
+  // so the node goes to the middle of what they leave free
+  // the match's label stands out from its neighbours' (vis-network draws selected nodes on top)
+  var marked = null, markedColour = null;
+  function mark(id) {
+    if (marked !== null && marked !== id && nodes.get(marked)) {
+      delete enlarged[marked];
+      delete drawnSize[marked];
+      nodes.update({ id: marked, font: { background: "none", color: markedColour || "#343434" } });
+    }
+    var node = nodes.get(id), font = Object.assign({}, node.font || {});
+    if (marked !== id) { markedColour = font.color || null; }
+    marked = id;
+    font.size = Math.min(16, maxPx) / network.getScale();
+    font.background = "rgba(255, 244, 160, 0.95)";
+    font.color = "#111111";
+    enlarged[id] = true;
+    nodes.update({ id: id, font: font });
+    clampLabels();
+  }
+  function focusBelowHeaders(id) {
+    window.kgView.focused = id;
+    // views with label tiers are dense: zoom as far as shows every tier's label, not further
+    var scale = fittedScale ? fittedScale * 2.2 : 1.2;
+    network.focus(id, { scale: Math.max(network.getScale(), scale), animation: false });
+    clampLabels();
+    pinHeaders();
+    var covered = band.hidden ? 0 : band.offsetHeight;
+    if (covered) {
+      network.focus(id, { scale: network.getScale(), offset: { x: 0, y: covered / 2 }, animation: false });
+      pinHeaders();
+    }
+    mark(id);
+  }
+  function runSearch(focus) {
+    var found = lookFor(search.value);
+    report(found);
+    network.selectNodes(found.shown.map(function (node) { return node.id; }));
+    if (focus && found.shown.length) {
+      focusBelowHeaders(found.shown[0].id);
+      show(found.shown[0]);
+    }
+  }
+  search.addEventListener("input", function () { runSearch(false); });
+  search.addEventListener("keydown", function (event) {
+    if (event.key === "Enter") { runSearch(true); }
   });
 
   // Column headers stay readable while panning: once the canvas would take them above the top edge,
@@ -238,7 +371,7 @@
         pin.hidden = false;
         pin.style.left = xs[i] + "px";
         pin.style.top = y + "px";
-        pin.style.maxWidth = width + "px";
+        pin.style.width = width + "px";  // fixed: near the right edge a shrinking box would wrap every character
         pin.style.height = "";
         height = Math.max(height, pin.offsetHeight);
       });

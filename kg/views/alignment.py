@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Any, Callable
 
 from kg.records import Alignment, Corpus, EvidenceSpan
 from kg.text import one_line
 from kg.views.canvas import LEVEL_COLOURS, LEVEL_ORDER, ROW, column_order, measure_node_id, new_network
-from kg.views.evidence import LIST_SEPARATOR, QUOTE_CHARS, QUOTES_PER_TIP, Evidence, evidence_block, short
+from kg.views.evidence import LIST_SEPARATOR, QUOTE_CHARS, QUOTES_PER_TIP, Evidence, evidence_parts, more_field, short
 from kg.views.html import View
 
 COLUMN = 330.0  # between two document columns
@@ -16,10 +17,17 @@ def alignment_view(corpus: Corpus) -> View:
     """Measures in one column per document, lowest level left; an arrow runs from a lower measure
     to each upper measure it takes up. Solid = direct, dashed = thematic, width = verbatim reuse."""
     ev = Evidence(corpus)
+    order = measure_orders(corpus)
     linked = [a for a in corpus.alignments if not a.local_only and a.upper_doc and a.upper_measure]
-    lower_docs = sorted({a.lower_doc for a in corpus.alignments}, key=lambda d: column_order(ev, d))
-    lower_labels = {doc_id: sorted({a.lower_measure for a in corpus.alignments if a.lower_doc == doc_id},
-                                   key=lambda lb: measure_order(corpus, doc_id, lb)) for doc_id in lower_docs}
+    # indexed once: the nodes below look their alignments up by document and measure
+    measures_of: dict[str, set[str]] = defaultdict(set)
+    for a in corpus.alignments:
+        measures_of[a.lower_doc].add(a.lower_measure)
+    links_of: dict[tuple[str, str], list[Alignment]] = defaultdict(list)
+    for a in linked:
+        links_of[(a.lower_doc, a.lower_measure)].append(a)
+    lower_docs = sorted(measures_of, key=lambda d: column_order(ev, d))
+    lower_labels = {doc_id: sorted(measures_of[doc_id], key=lambda lb: order(doc_id, lb)) for doc_id in lower_docs}
     upper_labels: dict[str, set[str]] = defaultdict(set)
     for a in linked:
         upper_labels[a.upper_doc].add(a.upper_measure)
@@ -40,7 +48,7 @@ def alignment_view(corpus: Corpus) -> View:
         x = COLUMN * column
         if doc_id in lower_labels:  # a lower document reads top to bottom in its own order
             labels = lower_labels[doc_id] + sorted(upper_labels.get(doc_id, set()) - set(lower_labels[doc_id]),
-                                                   key=lambda lb: measure_order(corpus, doc_id, lb))
+                                                   key=lambda lb: order(doc_id, lb))
             nodes = [measure_node_id(doc_id, lb) for lb in labels]
             positions.update({node: (x, ROW * row) for row, node in enumerate(nodes)})
         else:  # an upper document: each measure near the mean row of its lower partners (fewer crossings)
@@ -48,7 +56,7 @@ def alignment_view(corpus: Corpus) -> View:
                 ys = [positions[p][1] for p in partners[node] if p in positions]
                 return sum(ys) / len(ys) if ys else 0.0
             nodes = sorted((measure_node_id(doc_id, lb) for lb in upper_labels[doc_id]),
-                           key=lambda n: (barycentre(n), measure_order(corpus, doc_id, n.rsplit("|", 1)[1])))
+                           key=lambda n: (barycentre(n), order(doc_id, n.rsplit("|", 1)[1])))
             y = -ROW
             for node in nodes:
                 y = max(y + ROW, barycentre(node))
@@ -57,14 +65,14 @@ def alignment_view(corpus: Corpus) -> View:
 
     net = new_network()
     filters: list[list[str]] = []
-    for doc_id in columns:
+    for column, doc_id in enumerate(columns):
         nodes = column_nodes[doc_id]
         level = ev.doc_level(doc_id)
         colour = LEVEL_COLOURS.get(level, LEVEL_COLOURS["unknown"])
         lowers = sorted(({doc_id} if doc_id in lower_labels else set()) | {d for n in nodes for d in reached_from[n]})
         role = " / ".join(r for r, on in (("lower", doc_id in lower_labels), ("upper", doc_id in upper_labels)) if on)
         net.add_node(f"header:{doc_id}", label=f"{ev.short_name(doc_id)}\n{short(ev.doc_name(doc_id), 16)}",
-                     x=COLUMN * columns.index(doc_id), y=-2.2 * ROW, shape="box", kind="header", sticky=0,
+                     x=COLUMN * column, y=-2.2 * ROW, shape="box", kind="header", sticky=0,
                      color={"background": "#ffffff", "border": colour}, borderWidth=2,
                      font={"size": 17, "color": "#222222", "multi": False}, lower_docs=lowers,
                      tip=f"{ev.doc_name(doc_id)}\n{doc_id}\nlevel: {level}, year: {ev.doc_year(doc_id) or '?'}\n"
@@ -72,21 +80,21 @@ def alignment_view(corpus: Corpus) -> View:
         for node_id in nodes:
             label = node_id.rsplit("|", 1)[1]
             is_lower = doc_id in lower_labels and label in lower_labels[doc_id]
-            local = is_lower and not any(a for a in linked if a.lower_doc == doc_id and a.lower_measure == label)
+            local = is_lower and (doc_id, label) not in links_of
             x, y = positions[node_id]
             net.add_node(node_id, label=ev.measure_label(doc_id, label), x=x, y=y, shape="box",
                          color="#eeeeee" if local else colour, font={"color": "#333333" if local else "#ffffff"},
                          kind="lower" if is_lower else "upper",
                          lower_docs=sorted(({doc_id} if is_lower else set()) | reached_from[node_id]),
                          tip=measure_tip(ev, doc_id, label, local,
-                                         [a for a in linked if (a.lower_doc, a.lower_measure) == (doc_id, label)]))
+                                         links_of.get((doc_id, label), [])))
         if doc_id in lower_labels:
             filters.append([doc_id, f"{ev.short_name(doc_id)} — {ev.doc_name(doc_id)}"])
     for a in linked:
         net.add_edge(measure_node_id(a.lower_doc, a.lower_measure), measure_node_id(a.upper_doc, a.upper_measure),
                      arrows="to", dashes=a.strength != "direct", width=round(1 + 9 * max(a.reuse_ratio, 0.0), 1),
                      color={"color": "#333333" if a.rank <= 1 else "#999999", "opacity": 0.8},
-                     strength=a.strength or "", lower_doc=a.lower_doc, tip=alignment_tip(ev, a))
+                     strength=a.strength or "", lower_doc=a.lower_doc, **alignment_tip(ev, a))
     lower_count = sum(len(labels) for labels in lower_labels.values())
     local = sum(1 for a in corpus.alignments if a.local_only)
     return View(
@@ -117,6 +125,22 @@ def measure_tip(ev: Evidence, doc_id: str, label: str, local: bool, links: list[
     return "\n".join(lines)
 
 
+def measure_orders(corpus: Corpus) -> Callable[[str, str], tuple]:
+    """``measure_order`` for many measures: each document's section positions read once."""
+    positions: dict[str, dict[str, int]] = {}
+
+    def order(doc_id: str, label: str) -> tuple:
+        if doc_id not in positions:
+            first: dict[str, int] = {}
+            for i, section in enumerate(corpus.sections.get(doc_id, [])):
+                first.setdefault(section.label, i)
+            positions[doc_id] = first
+        i = positions[doc_id].get(label)
+        return (0, i, label) if i is not None else (1, int(label) if label.isdigit() else 0, label)
+
+    return order
+
+
 def measure_order(corpus: Corpus, doc_id: str, label: str) -> tuple:
     for i, section in enumerate(corpus.sections.get(doc_id, [])):
         if section.label == label:
@@ -124,7 +148,8 @@ def measure_order(corpus: Corpus, doc_id: str, label: str) -> tuple:
     return (1, int(label) if label.isdigit() else 0, label)
 
 
-def alignment_tip(ev: Evidence, a: Alignment) -> str:
+def alignment_tip(ev: Evidence, a: Alignment) -> dict[str, Any]:
+    """The edge's tooltip ("tip") and the quotes it leaves out ("more")."""
     lines = [f"{ev.citation(a.lower_doc, a.lower_measure)} {ev.measure_title(a.lower_doc, a.lower_measure)}".rstrip(),
              f"→ {ev.citation(a.upper_doc, a.upper_measure)} {ev.measure_title(a.upper_doc, a.upper_measure)}".rstrip(),
              f"rank {a.rank}, score {a.score:.2f}, {a.strength or 'unrated'}, reuse {a.reuse_ratio:.0%}"]
@@ -137,7 +162,8 @@ def alignment_tip(ev: Evidence, a: Alignment) -> str:
         quotes = [f"“{text}”\n— {ev.citation(doc, measure)}" for doc, measure in
                   ((a.lower_doc, a.lower_measure), (a.upper_doc, a.upper_measure))
                   if (text := ev.measure_text(doc, measure))]
-    return "\n".join(lines) + ("\n\n" + evidence_block(quotes) if quotes else "")
+    shown, more = evidence_parts(quotes)
+    return {"tip": "\n".join(lines) + ("\n\n" + shown if quotes else ""), **more_field(more)}
 
 
 def evidence_quote(span: EvidenceSpan) -> str:

@@ -34,9 +34,27 @@ LEVEL_ORDER = ["national", "province", "city", "city-agency", "district", "count
 ROW = 34.0  # canvas pixels between two rows: measure boxes of a column, programs of the timeline
 
 
+class _NodeIds(list):
+    """pyvis keeps node ids in a list and asks ``id in node_ids`` for every node and edge added
+    (quadratic in nodes): the same list, answering membership from a set."""
+
+    def __init__(self):
+        super().__init__()
+        self.members: set = set()
+
+    def append(self, node_id) -> None:
+        super().append(node_id)
+        self.members.add(node_id)
+
+    def __contains__(self, node_id) -> bool:
+        return node_id in self.members
+
+
 def new_network() -> Network:
     # directed=True only to skip pyvis's quadratic duplicate-edge scan; arrows are set per edge
-    return Network(directed=True, height="100%", width="100%")
+    net = Network(directed=True, height="100%", width="100%")
+    net.node_ids = _NodeIds()  # pyvis only appends to it
+    return net
 
 
 def node_size(count: int, base: float = 8.0) -> float:

@@ -11,6 +11,7 @@ from kg.text import clip, one_line
 
 QUOTE_CHARS = 140
 QUOTES_PER_TIP = 3
+MORE_QUOTES = 60  # quotes a node lists on demand; the reports hold every one
 
 TYPOGRAPHY = lexicon("views.yaml")
 CITATION_OPEN, CITATION_CLOSE = TYPOGRAPHY["citation"].split("{title}")
@@ -141,11 +142,23 @@ def document_short_names(documents: Iterable[Document]) -> dict[str, str]:
     return names
 
 
+def evidence_parts(items: Iterable[str]) -> tuple[str, list[str]]:
+    """A tooltip's quotes and the rest, which the page lists on demand ("more" in the side panel).
+
+    Two mentions in one sentence give the same quote: each quote is shown once."""
+    unique = list(dict.fromkeys(items))
+    shown, rest = unique[:QUOTES_PER_TIP], unique[QUOTES_PER_TIP:]
+    more = f"\n(+{len(rest)} more: click to list them)" if rest else ""
+    return "\n\n".join(shown) + more, rest[:MORE_QUOTES]
+
+
 def evidence_block(items: Iterable[str]) -> str:
-    items = list(items)
-    shown = items[:QUOTES_PER_TIP]
-    more = f"\n(+{len(items) - len(shown)} more)" if len(items) > len(shown) else ""
-    return "\n\n".join(shown) + more
+    return evidence_parts(items)[0]
+
+
+def more_field(rest: list[str]) -> dict[str, list[str]]:
+    """Node or edge attribute with the quotes a tooltip leaves out (none when it shows them all)."""
+    return {"more": rest} if rest else {}
 
 
 def first_per_doc(mentions: list[Mention]) -> list[Mention]:

@@ -17,6 +17,9 @@ from typing import Any
 
 import pyvis
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
+
+from kg.views.fonts import css_font_family
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -35,6 +38,9 @@ class View:
     # initial framing: {"minScale": s} zooms to at least s (labels readable) anchored top-left;
     # {"labelTiers": {tier: px}, "drawThreshold": px} sizes labels by node "tier" at the fitted zoom
     frame: dict[str, Any] = field(default_factory=dict)
+    # left out by a frequency cut but found by search, which offers to show them (with their edges)
+    hidden_nodes: list[dict[str, Any]] = field(default_factory=list)
+    hidden_edges: list[dict[str, Any]] = field(default_factory=list)
 
 
 def safe_json(data: Any) -> str:
@@ -57,7 +63,10 @@ def vis_assets() -> tuple[str, str]:
 
 @lru_cache(maxsize=1)
 def template_env() -> Environment:
-    return Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html"]))
+    """Jinja2 with autoescape; every template may use ``{{ font_stack }}`` (a CSS font-family value)."""
+    env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html"]))
+    env.globals["font_stack"] = Markup(css_font_family())  # our data, not document text: no escaping
+    return env
 
 
 def csp_hash(script: str) -> str:
@@ -68,17 +77,23 @@ VIS_OPTIONS = {
     "physics": {"enabled": False},
     "layout": {"improvedLayout": False},
     "edges": {"smooth": False, "color": {"inherit": False}},
-    "nodes": {"font": {"size": 14, "face": "sans-serif"}},
+    "nodes": {"font": {"size": 14, "face": css_font_family()}},  # canvas labels in the pages' CJK stack
     "interaction": {"hover": True, "tooltipDelay": 120, "hideEdgesOnDrag": True, "keyboard": False,
                     "multiselect": False, "navigationButtons": False},
 }
+
+
+# the largest a label gets on screen, whatever the zoom: zoomed in, labels stay this size while the
+# nodes move apart, so they never grow into each other
+LABEL_MAX_PX = 22
 
 
 def render_html(view: View) -> str:
     """The self-contained page of one view."""
     script, style = vis_assets()
     data = safe_json({"name": view.name, "nodes": view.nodes, "edges": view.edges, "options": VIS_OPTIONS,
-                      "filters": view.filters, "frame": view.frame})
+                      "filters": view.filters, "frame": view.frame,
+                      "hiddenNodes": view.hidden_nodes, "hiddenEdges": view.hidden_edges, "labelMaxPx": LABEL_MAX_PX})
     app = (TEMPLATES / "view_app.js").read_text(encoding="utf-8")
     data_script = f"window.KG_DATA = {data};"
     # Scripts are allowed by hash only: an injected inline handler or <script> would not run

@@ -14,7 +14,7 @@ from kg.views.canvas import (
     LEVEL_COLOURS, LEVEL_ORDER, TYPE_COLOURS, add_year_axis, doc_node_id, document_label, measure_node_id,
     new_network, node_size, scaled_positions,
 )
-from kg.views.evidence import NAME_MARKS, Evidence, entity_key, entity_label, evidence_block, short
+from kg.views.evidence import NAME_MARKS, Evidence, entity_key, entity_label, evidence_parts, more_field, short
 from kg.views.html import View
 
 PROGRAM_FRAME = {"labelTiers": {"0": 15, "1": 12, "2": 6}, "drawThreshold": 11, "maxVisible": 20}
@@ -72,11 +72,13 @@ def program_view(corpus: Corpus, program_key: str, max_related: int = 15) -> Vie
     years = sorted({ev.doc_year(d) or 0 for d in docs})
     centre = f"program:{program_key}"
     fixed: dict[str, tuple[float, float]] = {centre: (0.0, -0.9)}
+    columns = {year: column for column, year in enumerate(years)}
+    stacked: Counter = Counter()  # documents of each year placed so far
     for doc_id in docs:  # a timeline: one column per year, documents of a year stacked
-        same_year = [d for d in docs if (ev.doc_year(d) or 0) == (ev.doc_year(doc_id) or 0)]
-        column = years.index(ev.doc_year(doc_id) or 0)
-        x = -0.9 + 1.8 * column / max(len(years) - 1, 1) if len(years) > 1 else 0.0
-        fixed[doc_node_id(doc_id)] = (x, -0.4 + 0.35 * same_year.index(doc_id))
+        year = ev.doc_year(doc_id) or 0
+        x = -0.9 + 1.8 * columns[year] / max(len(years) - 1, 1) if len(years) > 1 else 0.0
+        fixed[doc_node_id(doc_id)] = (x, -0.4 + 0.35 * stacked[year])
+        stacked[year] += 1
     graph = nx.Graph()
     graph.add_nodes_from(fixed)
     for doc_id, measure in measures:
@@ -104,22 +106,22 @@ def program_view(corpus: Corpus, program_key: str, max_related: int = 15) -> Vie
     for (doc_id, measure), in_measure in measures.items():
         node_id = measure_node_id(doc_id, measure)
         x, y = positions[node_id]
-        net.add_node(node_id, label=ev.measure_label(doc_id, measure), x=x, y=y, shape="dot", tier=1,
+        quotes, more = evidence_parts(ev.mention_evidence(m) for m in in_measure)
+        net.add_node(node_id, label=ev.measure_label(doc_id, measure), x=x, y=y, shape="dot", tier=1, **more_field(more),
                      size=node_size(len(in_measure), 6),
                      color=LEVEL_COLOURS.get(ev.doc_level(doc_id), LEVEL_COLOURS["unknown"]), kind="measure",
                      tip=f"{ev.measure_title(doc_id, measure) or ev.measure_label(doc_id, measure)}\n"
-                         f"{ev.citation(doc_id, measure)}\n“{ev.measure_text(doc_id, measure)}”\n\n"
-                         + evidence_block(ev.mention_evidence(m) for m in in_measure))
+                         f"{ev.citation(doc_id, measure)}\n“{ev.measure_text(doc_id, measure)}”\n\n" + quotes)
         net.add_edge(node_id, doc_node_id(doc_id), arrows="", color={"color": "#999999"})
     for key in top_related:
         node_id = f"program:{key}"
         x, y = positions[node_id]
         other_label = Counter(entity_label(m) for m in related_evidence[key]).most_common(1)[0][0]
+        quotes, more = evidence_parts(ev.mention_evidence(m) for m in related_evidence[key])
         net.add_node(node_id, label=short(other_label), x=x, y=y, shape="dot", size=node_size(related[key], 5),
-                     tier=1,
+                     tier=1, **more_field(more),
                      color={"background": "#ffffff", "border": TYPE_COLOURS["program"]}, kind="program",
-                     tip=f"{other_label} (program named beside {label})\n{related[key]}× in the same measures\n\n"
-                         + evidence_block(ev.mention_evidence(m) for m in related_evidence[key]))
+                     tip=f"{other_label} (program named beside {label})\n{related[key]}× in the same measures\n\n" + quotes)
         for m_key in sorted({(m.doc_id, m.measure or "preamble") for m in related_evidence[key]}):
             net.add_edge(node_id, measure_node_id(*m_key), arrows="", color={"color": TYPE_COLOURS["program"], "opacity": 0.4})
     return View(
