@@ -67,6 +67,33 @@ def is_upper(upper: DocumentMeta, lower: DocumentMeta, settings: Optional[Alignm
     return region_contains(region_chain(upper), region_chain(lower))
 
 
+class RegionIndex:
+    """The documents that can be upper-level for a lower one, found by region instead of a scan:
+    an upper document's region contains the lower's (``region_contains``), so its region
+    chain is a prefix of the lower's (anonymised parts: the same compilation root). Candidates
+    keep the corpus order; ``upper_documents`` / ``context_documents`` still decide on them."""
+
+    def __init__(self, metas: list[DocumentMeta]):
+        self.metas = metas
+        self.by_chain: dict[tuple[str, ...], list[int]] = {}
+        self.by_root: dict[str, list[int]] = {}
+        for number, meta in enumerate(metas):
+            chain = region_chain(meta)
+            if chain:
+                self.by_chain.setdefault(chain, []).append(number)
+                self.by_root.setdefault(chain[0], []).append(number)
+
+    def candidates(self, lower: DocumentMeta) -> list[DocumentMeta]:
+        chain = region_chain(lower)
+        if not chain:
+            return []
+        if chain[0].startswith("anonymised:"):
+            numbers = self.by_root.get(chain[0], [])
+        else:
+            numbers = sorted(n for size in range(1, len(chain) + 1) for n in self.by_chain.get(chain[:size], []))
+        return [self.metas[n] for n in numbers]
+
+
 def period_relation(upper: DocumentMeta, year: Optional[int]) -> PeriodRelation:
     """How ``upper`` stands to a lower document of ``year``.
 
@@ -87,12 +114,13 @@ def period_relation(upper: DocumentMeta, year: Optional[int]) -> PeriodRelation:
 
 
 def _candidates(metas: list[DocumentMeta], lower: DocumentMeta, overrides: Optional[Mapping[str, list[str]]],
-                settings: AlignmentSettings) -> list[DocumentMeta]:
-    """Upper-level documents of ``lower`` by level and region, or the override's, at any time."""
+                settings: AlignmentSettings, regions: Optional[RegionIndex] = None) -> list[DocumentMeta]:
+    """Upper-level documents of ``lower`` by level and region, or the override's, at any time
+    (``regions``: the documents whose region can contain the lower's, instead of all of them)."""
     if overrides and lower.doc_id in overrides:
         wanted = set(overrides[lower.doc_id])
         return [m for m in metas if m.doc_id in wanted]
-    return [m for m in metas if is_upper(m, lower, settings)]
+    return [m for m in (regions.candidates(lower) if regions else metas) if is_upper(m, lower, settings)]
 
 
 def _by_time(chosen: list[DocumentMeta], lower: DocumentMeta) -> list[str]:
@@ -108,6 +136,7 @@ def upper_documents(
     lower: DocumentMeta,
     overrides: Optional[Mapping[str, list[str]]] = None,
     settings: Optional[AlignmentSettings] = None,
+    regions: Optional[RegionIndex] = None,
 ) -> list[str]:
     """Doc ids of the upper-level documents *in force* for ``lower`` (issued no later, period
     covering its year), nearest in time first.
@@ -118,7 +147,7 @@ def upper_documents(
     settings = settings or alignment_settings()
     overridden = bool(overrides and lower.doc_id in overrides)
     allowed = ("in_force", "earlier") if overridden else ("in_force",)
-    chosen = [m for m in _candidates(list(metas), lower, overrides, settings)
+    chosen = [m for m in _candidates(list(metas), lower, overrides, settings, regions)
               if period_relation(m, lower.year) in allowed]
     return _by_time(chosen, lower)
 
@@ -129,23 +158,26 @@ def context_documents(
     overrides: Optional[Mapping[str, list[str]]] = None,
     settings: Optional[AlignmentSettings] = None,
     relations: tuple[PeriodRelation, ...] = ("later",),
+    regions: Optional[RegionIndex] = None,
 ) -> list[str]:
     """Doc ids of upper-level documents of ``lower`` that are not in force for it, only as context:
     by default the ``later`` ones (issued after it). Earlier plans no longer in force are left
     out unless ``relations`` asks for them (or a manual override names them: then they are
     upper documents, :func:`upper_documents`)."""
     settings = settings or alignment_settings()
-    chosen = [m for m in _candidates(list(metas), lower, overrides, settings)
+    chosen = [m for m in _candidates(list(metas), lower, overrides, settings, regions)
               if period_relation(m, lower.year) in relations]
     return _by_time(chosen, lower)
 
 
 def _per_document(metas: Iterable[DocumentMeta], pick) -> dict[str, list[str]]:
-    """doc id -> ``pick(metas, meta)``, for the documents where it is not empty."""
+    """doc id -> ``pick(metas, meta, regions)``, for the documents where it is not empty; the region
+    index is built once, so the whole pass is linear in documents, not quadratic."""
     metas = list(metas)
+    regions = RegionIndex(metas)
     result = {}
     for meta in metas:
-        picked = pick(metas, meta)
+        picked = pick(metas, meta, regions)
         if picked:
             result[meta.doc_id] = picked
     return result
@@ -157,7 +189,8 @@ def hierarchy(
     settings: Optional[AlignmentSettings] = None,
 ) -> dict[str, list[str]]:
     """doc id -> its upper-level doc ids in force for it (only documents that have any)."""
-    return _per_document(metas, lambda all_metas, meta: upper_documents(all_metas, meta, overrides, settings))
+    return _per_document(metas, lambda all_metas, meta, regions: upper_documents(all_metas, meta, overrides, settings,
+                                                                                 regions=regions))
 
 
 def hierarchy_context(
@@ -166,4 +199,5 @@ def hierarchy_context(
     settings: Optional[AlignmentSettings] = None,
 ) -> dict[str, list[str]]:
     """doc id -> its upper-level documents issued later (context, never a link); only those with any."""
-    return _per_document(metas, lambda all_metas, meta: context_documents(all_metas, meta, overrides, settings))
+    return _per_document(metas, lambda all_metas, meta, regions: context_documents(all_metas, meta, overrides,
+                                                                                   settings, regions=regions))

@@ -19,8 +19,8 @@ from kg.analysis.align.names import NameFinder, attach_names, name_kinds, shared
 from kg.analysis.align.similarity import NgramIndex
 from kg.analysis.align.units import Unit, alignable_units, measure_units
 from kg.analysis.align.verbatim import evidence_spans
-from kg.analysis.hierarchy import PeriodRelation, context_documents, period_relation, region_chain, upper_documents
-from kg.records import Alignment, Corpus, DocumentMeta
+from kg.analysis.hierarchy import PeriodRelation, RegionIndex, context_documents, period_relation, upper_documents
+from kg.records import Alignment, Corpus
 from kg.resources import AlignmentSettings, ScoringSettings, alignment_settings, lexicon
 
 METHOD = "tfidf-char-ngram+ngram-reuse+concepts"
@@ -38,33 +38,6 @@ class AlignmentPlan:
 
     links: dict[str, PeriodRelation]  # doc id -> period; in force (or asked for by name)
     context: dict[str, PeriodRelation]  # doc id -> period; issued later: shown after the links, never one
-
-
-class _RegionIndex:
-    """The documents that can be upper-level for a lower one, found by region instead of a scan:
-    an upper document's region contains the lower's (``hierarchy.region_contains``), so its region
-    chain is a prefix of the lower's (anonymised parts: the same compilation root). Candidates
-    keep the corpus order; ``upper_documents`` / ``context_documents`` still decide on them."""
-
-    def __init__(self, metas: list[DocumentMeta]):
-        self.metas = metas
-        self.by_chain: dict[tuple[str, ...], list[int]] = {}
-        self.by_root: dict[str, list[int]] = {}
-        for number, meta in enumerate(metas):
-            chain = region_chain(meta)
-            if chain:
-                self.by_chain.setdefault(chain, []).append(number)
-                self.by_root.setdefault(chain[0], []).append(number)
-
-    def candidates(self, lower: DocumentMeta) -> list[DocumentMeta]:
-        chain = region_chain(lower)
-        if not chain:
-            return []
-        if chain[0].startswith("anonymised:"):
-            numbers = self.by_root.get(chain[0], [])
-        else:
-            numbers = sorted(n for size in range(1, len(chain) + 1) for n in self.by_chain.get(chain[:size], []))
-        return [self.metas[n] for n in numbers]
 
 
 @functools.lru_cache(maxsize=1)
@@ -86,7 +59,7 @@ def alignment_plan(corpus: Corpus, lower: Optional[str | list[str]] = None, uppe
     forced_upper = [upper] if isinstance(upper, str) else (list(upper) if upper else None)
     overrides = corpus.upper_overrides if overrides is None else overrides
     plans: dict[str, AlignmentPlan] = {}
-    regions = _RegionIndex(list(metas.values()))
+    regions = RegionIndex(list(metas.values()))
     for doc_id in lowers:
         meta = metas[doc_id]
         # an override names its documents whatever their region: those are looked for in all
