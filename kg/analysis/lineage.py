@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Iterable, Mapping, Optional
 
-from kg.analysis.hierarchy import upper_documents
+from kg.analysis.hierarchy import RegionIndex, upper_documents
 from kg.governments import government_of
 from kg.records import Corpus, Document, DocumentMeta, Relation
 
@@ -57,9 +57,10 @@ def _label(meta: DocumentMeta) -> str:
 def implements(docs: list[Document], overrides: Optional[Mapping[str, list[str]]] = None) -> list[Relation]:
     metas = [doc.meta for doc in docs]
     by_id = {doc.doc_id: doc for doc in docs}
+    regions = RegionIndex(metas)  # candidates by region, not every document for every document
     out = []
     for doc in docs:
-        for upper in upper_documents(metas, doc.meta, overrides):
+        for upper in upper_documents(metas, doc.meta, overrides, regions=regions):
             out.append(_anchored(doc, type="implements", subject_type="document", subject=doc.doc_id,
                                  object_type="document", object=upper, source="upper-plan-in-force",
                                  subject_label=_label(doc.meta), object_label=_label(by_id[upper].meta)))
