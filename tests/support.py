@@ -12,6 +12,7 @@ import re
 import threading
 import urllib.error
 import urllib.request
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -192,3 +193,20 @@ def http(url: str, data: bytes | None = None, headers: dict | None = None, metho
             return response.status, response.headers.get("Content-Type"), response.read()
     except urllib.error.HTTPError as err:
         return err.code, err.headers.get("Content-Type"), err.read()
+
+
+class Elements(HTMLParser):
+    """The start tags of a page and their attributes, in order."""
+
+    def __init__(self):
+        super().__init__()
+        self.tags: list[tuple[str, dict]] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+
+def elements(html: str) -> list[tuple[str, dict]]:
+    parser = Elements()
+    parser.feed(html)
+    return parser.tags

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import json
 import re
-from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 
 from browser import open_page, requires_chromium, screenshot
+from support import elements
 from test_fonts import GLYPH_CHECK
 from kg.records import (
     Alignment, Concept, Corpus, Document, DocumentMeta, EvidenceSpan, Mention, Relation, Section,
@@ -98,21 +98,6 @@ def reader_data(html: str) -> dict:
 
 def page_data(folder: Path, doc_id: str) -> dict:
     return reader_data((folder / reader_file_name(doc_id)).read_text(encoding="utf-8"))
-
-
-class Elements(HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.tags: list[tuple[str, dict]] = []
-
-    def handle_starttag(self, tag, attrs):
-        self.tags.append((tag, dict(attrs)))
-
-
-def elements(html: str) -> list[tuple[str, dict]]:
-    parser = Elements()
-    parser.feed(html)
-    return parser.tags
 
 
 def all_passages(data: dict):

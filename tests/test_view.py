@@ -4,12 +4,12 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 
 from browser import open_page, requires_chromium, screenshot
+from support import elements
 from kg.errors import InputError
 from kg.records import Alignment, Concept, Corpus, Document, DocumentMeta, EvidenceSpan, Mention, Section
 from kg.views import (
@@ -77,21 +77,6 @@ def crafted_views(tmp_path_factory, corpus) -> dict[str, Path]:
     out = tmp_path_factory.mktemp("views")
     paths = write_corpus_views(corpus, out, program="新优质学校")
     return {path.stem: path for path in paths}
-
-
-class Elements(HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.tags: list[tuple[str, dict]] = []
-
-    def handle_starttag(self, tag, attrs):
-        self.tags.append((tag, dict(attrs)))
-
-
-def elements(html: str) -> list[tuple[str, dict]]:
-    parser = Elements()
-    parser.feed(html)
-    return parser.tags
 
 
 def embedded_data(html: str) -> dict:

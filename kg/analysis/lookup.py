@@ -12,9 +12,16 @@ from typing import Iterable, Optional
 
 from kg.errors import InputError
 from kg.records import Corpus
-from kg.text import normalise_name
+from kg.resources import lexicon
+from kg import text
 
 NEAREST = 3  # names offered after an unknown one
+NAME_MARKS: str = lexicon("views.yaml")["name_marks"]  # quote and title marks a typed name may carry
+
+
+def normalise_name(name: str) -> str:
+    """A typed or printed name as compared: without spaces and the marks of NAME_MARKS, lower case."""
+    return text.normalise_name(name, NAME_MARKS).lower()
 
 
 def nearest_names(name: str, known: Iterable[str], count: int = NEAREST) -> list[str]:
@@ -76,7 +83,8 @@ def resolve_document(corpus: Corpus, name: str, option: str = "--document") -> s
 
 
 def program_names(corpus: Corpus) -> dict[str, str]:
-    """Every name a program answers to (concept id, labels, printed forms) -> its concept key."""
+    """Every name a program answers to (concept id, labels, printed forms) -> its concept key,
+    the key mentions carry (``concept or canonical or text``); concepts first, in corpus order."""
     names: dict[str, str] = {}
     for concept in corpus.concepts:
         if concept.scheme != "programs":  # indicator concepts share the list
@@ -93,49 +101,16 @@ def program_names(corpus: Corpus) -> dict[str, str]:
     return names
 
 
+def find_program(corpus: Corpus, name: str) -> Optional[str]:
+    """The concept key of a program given by concept id, label, alias or printed form (quote marks
+    and spaces ignored); None when the build has no such program."""
+    wanted = normalise_name(name)
+    return next((key for label, key in program_names(corpus).items() if normalise_name(label) == wanted), None)
+
+
 def resolve_program(corpus: Corpus, name: str, option: str = "--program") -> str:
-    """The concept key of a program given by concept id, label, alias or printed form."""
-    return _resolve(program_names(corpus), name, option, "program")
-
-
-def indicator_names(corpus: Corpus) -> dict[str, str]:
-    names: dict[str, str] = {}
-    for concept in corpus.concepts:
-        if concept.scheme == "indicators":
-            for label in (concept.concept_id, concept.pref_label, *concept.alt_labels):
-                if label:
-                    names.setdefault(label, concept.concept_id)
-    return names
-
-
-def resolve_indicator(corpus: Corpus, name: str, option: str = "--indicator") -> str:
-    """The concept id of a target indicator given by id or wording (or a part of exactly one wording)."""
-    names = indicator_names(corpus)
-    found = _exact(names, name)
-    if found is not None:
-        return found
-    wanted = normalise_name(name)
-    matches = {concept for label, concept in names.items() if wanted and wanted in normalise_name(label)}
-    if len(matches) == 1:
-        return matches.pop()
-    if matches:
-        raise InputError(option, f"{name!r} is part of {len(matches)} indicator names: "
-                                 f"{', '.join(sorted(matches)[:NEAREST])} …; give one of them whole")
-    raise unknown_name(option, "indicator", name, names)
-
-
-def _exact(names: dict[str, str], name: str) -> Optional[str]:
-    if name in names:
-        return names[name]
-    wanted = normalise_name(name)
-    for label, key in names.items():
-        if normalise_name(label) == wanted:
-            return key
-    return None
-
-
-def _resolve(names: dict[str, str], name: str, option: str, kind: str) -> str:
-    found = _exact(names, name)
+    """``find_program``, or an InputError with the nearest known names."""
+    found = find_program(corpus, name)
     if found is None:
-        raise unknown_name(option, kind, name, names)
+        raise unknown_name(option, "program", name, program_names(corpus))
     return found

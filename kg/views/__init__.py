@@ -13,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Optional
 
+from kg.analysis.lookup import find_program
 from kg.builddir import load_corpus
 from kg.errors import InputError
 from kg.fileio import write_text
@@ -21,7 +22,7 @@ from kg.views.alignment import alignment_view
 from kg.views.continuity import continuity_view
 from kg.views.html import View, render_html
 from kg.views.overview import overview_view
-from kg.views.program import find_program, most_widespread_program, program_view
+from kg.views.program import most_widespread_program, program_view
 from kg.views.reader import READER_FOLDER, reader_pages, write_reader
 from kg.views.tables import alignment_frame, canned_frame, program_year_frame, target_frame
 

@@ -16,7 +16,6 @@ MORE_QUOTES = 60  # quotes a node lists on demand; the reports hold every one
 TYPOGRAPHY = lexicon("views.yaml")
 CITATION_OPEN, CITATION_CLOSE = TYPOGRAPHY["citation"].split("{title}")
 LIST_SEPARATOR: str = TYPOGRAPHY["list_separator"]
-NAME_MARKS: str = TYPOGRAPHY["name_marks"]
 
 
 class Evidence:

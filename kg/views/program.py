@@ -8,37 +8,15 @@ from typing import Optional
 
 import networkx as nx
 
-from kg import text
 from kg.records import Corpus, Mention
 from kg.views.canvas import (
     LEVEL_COLOURS, LEVEL_ORDER, TYPE_COLOURS, add_year_axis, doc_node_id, document_label, measure_node_id,
     new_network, node_size, scaled_positions,
 )
-from kg.views.evidence import NAME_MARKS, Evidence, entity_key, entity_label, evidence_parts, more_field, short
+from kg.views.evidence import Evidence, entity_key, entity_label, evidence_parts, more_field, short
 from kg.views.html import View
 
 PROGRAM_FRAME = {"labelTiers": {"0": 15, "1": 12, "2": 6}, "drawThreshold": 11, "maxVisible": 20}
-
-
-
-
-def normalise_name(name: str) -> str:
-    return text.normalise_name(name, NAME_MARKS).lower()
-
-
-def find_program(corpus: Corpus, name: str) -> Optional[str]:
-    """The concept key (as used by mentions) of a program given by name, alias or id."""
-    wanted = normalise_name(name)
-    for concept in corpus.concepts:
-        if concept.scheme != "programs":  # indicator concepts share the list
-            continue
-        names = [concept.concept_id, concept.pref_label, *concept.alt_labels]
-        if any(normalise_name(n) == wanted for n in names):
-            return concept.concept_id
-    for mention in corpus.mentions:
-        if mention.type == "program" and wanted in {normalise_name(mention.text), normalise_name(mention.canonical or "")}:
-            return entity_key(mention)
-    return None
 
 
 def most_widespread_program(corpus: Corpus) -> Optional[str]:
