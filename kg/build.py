@@ -36,7 +36,7 @@ from kg.parallel import (
     DocumentAnalysis, DocumentFailure, PipelineSettings, analyse_documents, analysis_key, default_workers,
     document_error, pipeline_version,
 )
-from kg.rdf.export import export
+from kg.rdf.export import export_networks
 from kg.rdf.store import write_graph
 from kg.records import Corpus, Document, DocumentMeta, Mention, Relation
 from kg.relations import document_relations
@@ -141,7 +141,7 @@ def analyse(
     with timed("relations"):
         corpus.relations = corpus_relations(corpus)
     with timed("align"):
-        corpus.alignments = align(corpus)
+        corpus.alignments = align(corpus, workers=workers)
     return corpus
 
 
@@ -253,8 +253,7 @@ def build(
         with timed("graph"):
             summary.triples = write_graph(corpus, staging)  # graph.trig, graph.ttl, store/
         with timed("export"):
-            for fmt in ("graphml", "gexf"):  # JSON-LD on demand: `kg export --format jsonld`
-                export(staging, fmt)
+            export_networks(staging)  # GraphML and GEXF of one network; JSON-LD on demand: `kg export --format jsonld`
         if reports:
             with timed("reports"):
                 write_alignment_report(corpus, staging / "reports")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import csv
 import json
 import re
-from dataclasses import asdict, fields
+from dataclasses import fields
 from pathlib import Path
 from typing import Optional
 
@@ -19,7 +19,7 @@ from kg.text import CELL_LIST_SEPARATOR
 from kg.records import (
     Alignment, Concept, Corpus, Document, DocumentAnalysis, DocumentMeta, Mention, Organization, Relation, Section,
     Segment,
-    text_file_name,
+    record_dict, text_file_name,
 )
 
 # documents.csv: the analyst table promised in the README (stable column order)
@@ -33,17 +33,17 @@ def write_tables(corpus: Corpus, out_dir: Path) -> None:
     """The analyst tables and the stage outputs later commands read back (see load_corpus)."""
     for document in corpus.documents:
         write_text(out_dir / "text" / text_file_name(document.doc_id), document.text)
-    metas = [{**asdict(d.meta), "co_issuers": CELL_LIST_SEPARATOR.join(d.meta.co_issuers)} for d in corpus.documents]
+    metas = [{**record_dict(d.meta), "co_issuers": CELL_LIST_SEPARATOR.join(d.meta.co_issuers)} for d in corpus.documents]
     write_csv(out_dir / "documents.csv", DOCUMENTS_CSV_COLUMNS, metas)
     write_jsonl(out_dir / "documents.jsonl", (
-        {**asdict(d.meta), "segments": [asdict(s) for s in d.segments]} for d in corpus.documents
+        {**record_dict(d.meta), "segments": [record_dict(s) for s in d.segments]} for d in corpus.documents
     ))
-    write_jsonl(out_dir / "sections.jsonl", (asdict(s) for doc in corpus.documents for s in corpus.sections[doc.doc_id]))
+    write_jsonl(out_dir / "sections.jsonl", (record_dict(s) for doc in corpus.documents for s in corpus.sections[doc.doc_id]))
     write_jsonl(out_dir / "mentions.jsonl", (m.to_json() for m in corpus.mentions))
-    write_jsonl(out_dir / "concepts.jsonl", (asdict(c) for c in corpus.concepts))
+    write_jsonl(out_dir / "concepts.jsonl", (record_dict(c) for c in corpus.concepts))
     write_jsonl(out_dir / "alignments.jsonl", (a.to_json() for a in corpus.alignments))
-    write_jsonl(out_dir / "organizations.jsonl", (asdict(o) for o in corpus.organizations))
-    write_jsonl(out_dir / "relations.jsonl", (asdict(r) for r in corpus.relations))
+    write_jsonl(out_dir / "organizations.jsonl", (record_dict(o) for o in corpus.organizations))
+    write_jsonl(out_dir / "relations.jsonl", (record_dict(r) for r in corpus.relations))
     document_metas = [d.meta for d in corpus.documents]
     write_json(out_dir / "hierarchy.json", {
         "upper": hierarchy(document_metas, corpus.upper_overrides),  # in force for the lower document's year

@@ -23,6 +23,7 @@ import kg.components.people  # noqa: F401
 import kg.components.places  # noqa: F401
 import kg.components.programs  # noqa: F401
 import kg.components.targets  # noqa: F401
+from kg.components import made_from
 from kg.records import Document, Mention, Section
 from kg.text import SENTENCE_END, SectionIndex, sentence_around, sentence_bounds
 
@@ -96,7 +97,8 @@ def extract(doc: Document, sections: list[Section], nlp: Language,
 
     def piece_docs():
         for start, end in spans:
-            piece = nlp.make_doc(text[start:end])
+            piece_text = text[start:end]
+            piece = made_from(nlp.make_doc(piece_text), piece_text)
             # components that need the plan's year and period (targets) read them from here
             piece.user_data["meta"] = doc.meta
             yield piece

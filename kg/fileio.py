@@ -573,9 +573,13 @@ def write_json(target: Path | str, data: Any) -> None:
 
 
 def write_jsonl(target: Path | str, rows: Iterable[dict[str, Any]]) -> None:
+    encode = _JSONL_ENCODER.encode  # json.dumps(row, ensure_ascii=False), without a new encoder per row
     with atomic_path(target) as tmp, tmp.open("w", encoding="utf-8") as out:
         for row in rows:
-            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+            out.write(encode(row) + "\n")
+
+
+_JSONL_ENCODER = json.JSONEncoder(ensure_ascii=False)
 
 
 def read_jsonl(path: Path | str) -> list[dict[str, Any]]:

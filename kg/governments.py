@@ -92,19 +92,26 @@ def scope_settings() -> ScopeSettings:
 
 def government_of(meta: DocumentMeta) -> Government:
     """The government a document speaks for, from its level, region and issuer."""
-    region = meta.region or (places.region_of(meta.issuer) if meta.issuer else None)
-    if places.is_anonymised(region) or (not region and places.is_anonymised(meta.issuer)):
-        masked = region or places.anonymised_region(meta.issuer or "") or meta.issuer or ""
-        return Government(key=meta.doc_id, name=f"{masked} ({meta.doc_id})", level=meta.level,
-                          region=masked, units=((meta.level, masked),), anonymised=True)
+    return _government(meta.doc_id, meta.level, meta.region, meta.issuer)
+
+
+# asked once per mention and per program occurrence by linking and continuity: worked out once
+# per document (a Government is frozen, so callers share it safely)
+@functools.lru_cache(maxsize=65536)
+def _government(doc_id: str, level: str, region: Optional[str], issuer: Optional[str]) -> Government:
+    region = region or (places.region_of(issuer) if issuer else None)
+    if places.is_anonymised(region) or (not region and places.is_anonymised(issuer)):
+        masked = region or places.anonymised_region(issuer or "") or issuer or ""
+        return Government(key=doc_id, name=f"{masked} ({doc_id})", level=level,
+                          region=masked, units=((level, masked),), anonymised=True)
     units = tuple((p.level, p.name) for p in places.region_chain(region)) if region else ()
-    if meta.level == "city-agency" and meta.issuer:
-        return Government(key=meta.issuer, name=meta.issuer, level=meta.level, region=region, units=units)
+    if level == "city-agency" and issuer:
+        return Government(key=issuer, name=issuer, level=level, region=region, units=units)
     if region:
-        return Government(key=region, name=region, level=meta.level, region=region, units=units)
-    if meta.issuer:
-        return Government(key=meta.issuer, name=meta.issuer, level=meta.level, region=None)
-    return Government(key=f"document:{meta.doc_id}", name=meta.doc_id, level=meta.level, region=None)
+        return Government(key=region, name=region, level=level, region=region, units=units)
+    if issuer:
+        return Government(key=issuer, name=issuer, level=level, region=None)
+    return Government(key=f"document:{doc_id}", name=doc_id, level=level, region=None)
 
 
 def _written_out(label: str) -> str:

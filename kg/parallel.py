@@ -23,15 +23,15 @@ import threading
 import time
 import traceback
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Optional
+from typing import Callable, Iterable, Iterator, Optional, TypeVar
 
 from kg.components import jieba_segmenter
 from kg.errors import InputError, KGError, MissingDependency
 from kg.extract import extract, make_pipeline
 from kg.ner import MODEL_DIR
-from kg.records import Document, DocumentAnalysis, Mention, Section
+from kg.records import Document, DocumentAnalysis, Mention, Section, record_dict
 from kg.resources import ONTOLOGY_DIR
 from kg.structure import parse_structure
 
@@ -39,6 +39,7 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 # a chunk is the unit sent to a worker: small enough that two workers end together, large
 # enough that sending it costs little beside analysing it
 CHUNKS_PER_WORKER = 4
+Item, Result = TypeVar("Item"), TypeVar("Result")
 DASK_INSTALL = "pip install 'policy-kg[dask]'"
 
 
@@ -129,7 +130,7 @@ def analysis_key(document: Document, version: str) -> str:
     """The cache key of a document's analysis: its text, metadata and segments as ingested, and
     the pipeline version."""
     digest = hashlib.sha256(version.encode())
-    described = {"meta": asdict(document.meta), "segments": [asdict(s) for s in document.segments]}
+    described = {"meta": record_dict(document.meta), "segments": [record_dict(s) for s in document.segments]}
     digest.update(json.dumps(described, sort_keys=True, ensure_ascii=False).encode("utf-8"))
     digest.update(b"\0")
     digest.update(document.text.encode("utf-8"))
@@ -344,6 +345,32 @@ def _in_pool(documents: list[Document], corpus_dir: str, settings: PipelineSetti
         futures = {n: pool.submit(analyse_chunk, chunks[n], corpus_dir, settings) for n in longest_first(chunks)}
         for number in range(len(chunks)):
             yield futures[number].result()
+
+
+def forked_map(function: Callable[[Item], Result], items: list[Item], workers: int) -> list[Result]:
+    """``[function(item) for item in items]``, in order, spread over ``workers`` forked processes.
+
+    For a corpus-wide stage whose per-item work reads large indexes built here (alignment): the
+    workers are forked after they are built and inherit them, so only the items and the results
+    are pickled, never the function or what it reads. In this process when ``workers`` is 1,
+    there are fewer than two items, or forking is not safe here (see ``_pool_context``)."""
+    global _FORKED_FUNCTION
+    context = _pool_context()
+    if workers <= 1 or len(items) < 2 or context.get_start_method() != "fork":
+        return [function(item) for item in items]
+    _FORKED_FUNCTION = function
+    try:
+        with ProcessPoolExecutor(max_workers=min(workers, len(items)), mp_context=context) as pool:
+            return list(pool.map(_call_forked_function, items))
+    finally:
+        _FORKED_FUNCTION = None
+
+
+_FORKED_FUNCTION: Optional[Callable] = None  # what forked_map's workers run: set before they fork
+
+
+def _call_forked_function(item):
+    return _FORKED_FUNCTION(item)
 
 
 def _on_dask(documents: list[Document], corpus_dir: str, settings: PipelineSettings,

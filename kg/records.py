@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any, Literal, Optional, get_args
 
 from kg.script import matching_form
@@ -30,6 +30,30 @@ RelationType = Literal["carries_out", "sets_target", "target_for", "responsible_
 RelationRole = Literal["lead", "support", "oversight"]  # of responsible_for
 # what a relation's subject or object is; its id is read in the relation's document where needed
 NodeType = Literal["document", "section", "program", "target", "organization", "place", "work"]
+
+
+def record_dict(value: Any) -> Any:
+    """``dataclasses.asdict`` for the records' values, without its deep copy: fields in declaration
+    order, nested records, lists, tuples and dicts converted, anything else (str, numbers, None)
+    as it is. asdict deep-copies every leaf, which made writing the tables and the cache of a few
+    hundred documents take seconds."""
+    kind = type(value)
+    if kind in _LEAVES:
+        return value
+    names = _FIELD_NAMES.get(kind)
+    if names is None and is_dataclass(value) and not isinstance(value, type):
+        names = _FIELD_NAMES[kind] = tuple(f.name for f in fields(value))
+    if names is not None:
+        return {name: record_dict(getattr(value, name)) for name in names}
+    if isinstance(value, (list, tuple)):
+        return kind(record_dict(item) for item in value)
+    if isinstance(value, dict):
+        return {record_dict(key): record_dict(item) for key, item in value.items()}
+    return value
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+_LEAVES = frozenset({str, int, float, bool, type(None)})
 
 
 def check_choice(record: object, name: str, allowed: Any, optional: bool = False) -> None:
@@ -197,7 +221,7 @@ class Mention:
         return self.match_text or self.text
 
     def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
+        data = record_dict(self)
         data.pop("match_text")
         if self.type != "target":
             for key in ("indicator", "value", "unit", "comparator", "year", "kind"):
@@ -221,7 +245,7 @@ class DocumentAnalysis:
 
     def to_json(self) -> dict[str, Any]:
         # every field, match_text included: a cached analysis must link as a fresh one does
-        return {"sections": [asdict(s) for s in self.sections], "mentions": [asdict(m) for m in self.mentions],
+        return {"sections": [record_dict(s) for s in self.sections], "mentions": [record_dict(m) for m in self.mentions],
                 "measures": self.measures}
 
     @classmethod
@@ -333,7 +357,7 @@ class Alignment:
     def to_json(self) -> dict[str, Any]:
         if self.local_only:
             return {"lower_doc": self.lower_doc, "lower_measure": self.lower_measure, "local_only": True}
-        return asdict(self)
+        return record_dict(self)
 
 
 @dataclass
@@ -361,7 +385,7 @@ class Corpus:
 
     def _documents_by_id(self) -> dict[str, Document]:
         # built again when the list is replaced or grows or shrinks (the build filters it once);
-        # kept outside the dataclass fields, so equality, repr and asdict ignore it
+        # kept outside the dataclass fields, so equality, repr and record_dict ignore it
         state = (id(self.documents), len(self.documents))
         if getattr(self, "_document_index_state", None) != state:
             index: dict[str, Document] = {}

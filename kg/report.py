@@ -7,8 +7,9 @@ Documents go by their short names (the views' names, 惠济2023); doc ids stay i
 machines, and the CSVs keep ids. Quotes are whole sentences (clauses when a sentence is long)
 holding the passage's key figure.
 
-Document text is untrusted: HTML goes through Jinja2 with autoescape, Markdown cells are escaped
-too. All files are written atomically.
+Document text is untrusted: HTML goes through Jinja2 with autoescape (table rows, built in Python
+for speed, through markupsafe's escape), Markdown cells are escaped too. All files are written
+atomically.
 """
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Optional, Union
 from urllib.parse import quote
+
+from markupsafe import Markup, escape
 
 from kg.analysis.align import align, reuse_summary
 from kg.analysis.continuity import continuity
@@ -141,6 +144,10 @@ def _has_words(text: str) -> bool:
 
 # ---------------------------------------------------------------- rendering
 
+MARKDOWN_ESCAPES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("|", "\\|"), ("[", "\\["), ("]", "\\]"))
+WHITESPACE_RUN = re.compile(r"\s+")
+
+
 def _md_text(value) -> str:
     """A Markdown cell's piece: escaped, whitespace runs made one space (kept at the ends: pieces join)."""
     if isinstance(value, Link):
@@ -148,9 +155,9 @@ def _md_text(value) -> str:
     if isinstance(value, (list, tuple)):
         return "".join(_md_text(part) for part in value)
     text = "" if value is None else str(value)
-    for raw, escaped in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("|", "\\|"), ("[", "\\["), ("]", "\\]")):
+    for raw, escaped in MARKDOWN_ESCAPES:
         text = text.replace(raw, escaped)
-    return re.sub(r"\s+", " ", text)
+    return WHITESPACE_RUN.sub(" ", text)
 
 
 def _md_cell(value) -> str:
@@ -204,8 +211,31 @@ def column_widths(columns: list[str], weights: dict[str, int]) -> dict[str, str]
     return {c: f"{100 * weights.get(c, 8) / total:.1f}" for c in columns}
 
 
+def _html_parts(value) -> str:
+    """A cell's value as HTML, escaped: text, a link, a list of both; None is empty."""
+    if isinstance(value, str):
+        return escape(value)
+    if isinstance(value, Link):
+        return f'<a href="{escape(value.href)}">{escape(value.text)}</a>'
+    if isinstance(value, (list, tuple)):
+        return "".join(_html_parts(part) for part in value)
+    return "" if value is None else escape(value)
+
+
+def html_table_body(columns: list[str], rows: list[dict]) -> Markup:
+    """A table's rows as HTML. Rendered here, not in the template: a template macro call per cell
+    made the report's rendering take most of the build's report time."""
+    openings = ['<td class="machine">' if column == MACHINE_COLUMN else "<td>" for column in columns]
+    lines = []
+    for row in rows:
+        cells = "".join(f"{opening}{_html_parts(row.get(column))}</td>" for opening, column in zip(openings, columns))
+        lines.append(f"<tr>{cells}</tr>\n")
+    return Markup("".join(lines))
+
+
 def html_document(page: dict) -> str:
-    sections = [{**section, "tables": [{**table, "widths": column_widths(table["columns"], table.get("widths", {}))}
+    sections = [{**section, "tables": [{**table, "widths": column_widths(table["columns"], table.get("widths", {})),
+                                        "body": html_table_body(table["columns"], table["rows"])}
                                        for table in section["tables"]]} for section in page["sections"]]
     return template_env().get_template("report_tables.html").render(
         page={**page, "sections": sections}, machine_column=MACHINE_COLUMN)
@@ -324,13 +354,16 @@ class _AlignmentPage:
                     self.first_sharing[a.lower_doc].setdefault(program, a.lower_measure)
         views = views_href(out_dir)
         self.reader = f"{views}/{READER_FOLDER}"
+        self.label_anchors: dict[str, str] = {}
         self.view = f"{views}/{ALIGNMENT_VIEW}"
 
     def name(self, doc_id: Optional[str]) -> str:
         return self.names.get(doc_id, doc_id) if doc_id else ""
 
     def measure_link(self, doc_id: str, label: str, text: Optional[str] = None) -> Link:
-        return Link(text or label, f"{self.reader}/{reader_href(doc_id)}#{quote(label, safe='')}")
+        if label not in self.label_anchors:  # a label (1, 2, …) recurs in every document
+            self.label_anchors[label] = quote(label, safe="")
+        return Link(text or label, f"{self.reader}/{reader_href(doc_id)}#{self.label_anchors[label]}")
 
     def covered_pairs(self) -> str:
         pairs: dict[str, dict[str, set[str]]] = defaultdict(lambda: {"in force": set(), "later": set()})

@@ -287,3 +287,71 @@ def test_char_ngrams_drop_only_grams_inside_stop_phrases():
     assert "加强" not in grams and "工作" not in grams  # wholly inside a stop phrase
     assert {"强双", "双减", "减工", "加强双", "减工作"} <= set(grams)
     assert char_ngrams("双减，双减", [2]) == {"双减": 2}  # runs end at punctuation
+
+
+def test_seed_finder_finds_the_seed_starts_of_every_passage(corpus):
+    from kg.analysis.align import SeedFinder, evidence_spans, measure_units, seed_index, seed_starts
+    from kg.resources import alignment_settings
+
+    settings = alignment_settings()
+    passages = [u for d in (PLAN, CENTRE) for u in alignable_units(corpus.document(d), corpus.sections[d])]
+    finder = SeedFinder(passages, 6)
+    everywhere = list(range(len(passages)))
+    found = 0
+    for measure in measure_units(corpus.document(HUIJI), corpus.sections[HUIJI]):
+        starts = finder.starts(measure.text, everywhere)
+        expected = {p: seed_starts(measure.text, seed_index(u.text, 6), 6) for p, u in enumerate(passages)}
+        assert starts == {p: s for p, s in expected.items() if s}
+        # the same seeds as the two texts' tables share, ascending
+        lower = seed_index(measure.text, 6)
+        assert all(s == sorted(i for g in lower.keys() & seed_index(passages[p].text, 6).keys() for i in lower[g])
+                   for p, s in starts.items())
+        for position, passage in enumerate(passages):
+            spans = evidence_spans(measure, passage, settings, starts.get(position, []))
+            assert spans == evidence_spans(measure, passage, settings)
+            found += len(spans)
+        assert finder.starts(measure.text, everywhere[::2]) == {p: s for p, s in starts.items() if p % 2 == 0}
+    assert found and finder.starts("", everywhere) == {} and finder.starts(measure.text, []) == {}
+
+
+def test_long_copies_are_extended_to_their_end():
+    # stretches longer than the extension's first steps (8, 16, 32 ... characters) and ending anywhere
+    text = "".join(chr(0x4e00 + (i * 7919) % 2000) for i in range(300))
+    for end in (17, 40, 41, 200, 300):
+        lower = "本区" + text[:end] + "另行" + text[:end - 5]
+        assert verbatim_spans(lower, text, 6, 10) == _plain_verbatim_spans(lower, text, 6, 10)
+    assert verbatim_spans(text, text, 6, 10) == [(0, 300, 0, 300)]
+
+
+def test_char_ngrams_drop_grams_across_adjacent_stop_phrases_in_every_text():
+    from kg.analysis.align import char_ngrams
+
+    words: dict = {}
+    for _ in range(2):  # once cut, once from the words already cut
+        assert char_ngrams("加强推进双减", [2, 3], ["加强", "推进"], words) == {"进双": 1, "双减": 1, "推进双": 1, "进双减": 1}
+        assert char_ngrams("加强推进双减", [2, 3], [], words) == char_ngrams("加强推进双减", [2, 3])
+        assert char_ngrams("加强推进双减", [2, 3], ["推进"], words)["加强推"] == 1
+        assert char_ngrams("双减，双减", [2], (), words) == {"双减": 2}
+
+
+def test_cycle_collection_is_held_off_inside_a_stage_only():
+    import gc
+
+    from kg.analysis.align.heap import collect_cycles_later
+
+    @collect_cycles_later
+    def stage(fail: bool) -> bool:
+        if fail:
+            raise ValueError("stage failed")
+        return gc.isenabled()
+
+    assert gc.isenabled() and stage(False) is False and gc.isenabled()
+    with pytest.raises(ValueError):
+        stage(True)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        stage(False)
+        assert not gc.isenabled()  # a caller's choice is kept
+    finally:
+        gc.enable()

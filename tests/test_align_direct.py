@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from kg.analysis.align import Unit, attach_names, shared_targets, specific_names
-from kg.analysis.align.names import same_indicator
+from kg.analysis.align.names import TargetsShared, same_indicator
 from kg.indicators import normalise_indicator
 from kg.records import Mention
 from kg.resources import alignment_settings
@@ -40,6 +40,11 @@ def test_a_linked_alias_and_a_count_inside_a_longer_wording_are_one_indicator():
         _target("c", upper_text, "普惠性幼儿园覆盖率", "85"),
         _target("c", upper_text, "新建、改扩建中小学（含农村寄宿制学校）", "120")], settings)
     assert shared_targets(lower, upper, 0.85) == ["新建中小学", "普惠性幼儿园覆盖率"]
+    shared = TargetsShared(lower, 0.85)  # one measure against many passages, wordings compared once
+    assert shared(upper) == shared(upper) == shared_targets(lower, upper, 0.85)
+    assert shared(lower) == shared_targets(lower, lower, 0.85) == sorted(lower.targets.values())
+    assert TargetsShared(upper, 0.85)(lower) == shared_targets(upper, lower, 0.85)
+    assert shared(_unit("e", "无指标。")) == []
 
 
 def test_rates_counts_scopes_and_short_wordings_stay_apart():

@@ -94,3 +94,30 @@ def test_indicator_trajectories_follow_the_linked_concept(corpus):
     trajectories = {t.indicator: t for t in continuity(with_targets).indicators}
     assert set(trajectories) == {"甲", "乙"}
     assert [p.value for p in trajectories["甲"].points] == ["85", "87"]
+
+
+def test_renamed_pairs_match_comparing_every_pair():
+    """_renamed finds variants by index lookups; it must pair exactly as comparing every dropped
+    name with every new one by is_variant does (first new one by label, each used once)."""
+    import random
+
+    from kg.analysis.continuity import _renamed, is_variant
+    from kg.resources import alignment_settings
+
+    settings = alignment_settings()
+    rng = random.Random(3)
+    stems = ["课后服务", "集团化办学", "智慧校园", "教师培训", "劳动教育", "学前教育普惠"]
+    qualifiers = ["", "示范校", "提升工程", "市级", "全面推进", "三年行动", "校"]
+    for _ in range(30):
+        names = {f"k{n}": rng.choice(qualifiers[:4]) + rng.choice(stems)[: rng.randint(2, 6)] + rng.choice(qualifiers)
+                 for n in range(24)}
+        keys = sorted(names)
+        dropped, new = keys[:12], keys[12:]
+        expected, used = [], set()
+        for old in sorted(dropped, key=lambda k: names[k]):
+            match = next((n for n in sorted(new, key=lambda k: names[k])
+                          if n not in used and is_variant(old, names[old], n, names[n], settings)), None)
+            if match is not None:
+                used.add(match)
+                expected.append((old, match))
+        assert _renamed(dropped, new, names, settings) == expected

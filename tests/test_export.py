@@ -76,3 +76,14 @@ def test_cli_export(build_dir, tmp_path):
     out = CliRunner().invoke(main, ["export", "-b", str(build_dir), "--format", "gexf", "-o", str(tmp_path / "x.gexf")])
     assert out.exit_code == 0, out.output
     assert nx.read_gexf(tmp_path / "x.gexf").number_of_nodes() > 5
+
+
+def test_export_networks_writes_what_export_writes(build_dir, tmp_path):
+    from kg.rdf.export import export_networks
+
+    singles = {fmt: export(build_dir, fmt, tmp_path / f"single.{fmt}").read_bytes() for fmt in ("graphml", "gexf")}
+    outs = export_networks(build_dir)
+    assert [out.name for out in outs] == ["graph.graphml", "graph.gexf"]
+    assert {out.suffix[1:]: out.read_bytes() for out in outs} == singles
+    with pytest.raises(InputError):
+        export_networks(build_dir, ("jsonld",))

@@ -168,3 +168,15 @@ def test_jieba_segmenter_keeps_exact_offsets():
     mentions = crafted(text, make_pipeline(segmenter="jieba"))
     assert {"“名校+”工程", "郑州市教育局"} <= {m.text for m in mentions}
     assert all(m.text == text[m.start:m.end] for m in mentions)
+
+
+def test_the_text_components_read_is_the_documents_own(nlp, documents):
+    """Components read the text through doc_text, made once per piece: it must be exactly what
+    spaCy would join from the tokens, on every bundled text (spaces, line breaks and all)."""
+    from kg.components import doc_text, made_from
+
+    for doc in documents.values():
+        piece = doc.match_text[:5000]
+        made = nlp.make_doc(piece)
+        assert doc_text(made) == made.text == piece
+        assert doc_text(made_from(nlp.make_doc(piece), piece)) == piece

@@ -299,3 +299,40 @@ def test_region_chains(region, chain):
     from kg.rdf.graph import _region_chain
 
     assert _region_chain(region) == chain
+
+
+def test_store_load_error_reaches_the_writer_without_hanging(tmp_path):
+    """The store is loaded from a pipe as graph.trig is written: a load that stops reading
+    (bad input) raises its own error in the writer, which must not wait on a full pipe."""
+    import io
+
+    from kg.rdf.store import _PipedBulkLoad
+
+    (tmp_path / "store").mkdir()
+    written = io.BytesIO()
+    with pytest.raises(SyntaxError):
+        with _PipedBulkLoad(tmp_path / "store", written) as trig:
+            for _ in range(1000):  # far more than a pipe buffers
+                trig.write(b"not trig at all { ." * 100)
+    assert written.getvalue().startswith(b"not trig")
+
+
+def test_failed_graph_leaves_no_files_and_no_store(tmp_path, loaded_corpus):
+    """An error while the graphs are produced ends the store's load and keeps the old outputs."""
+    from kg.rdf.graph import corpus_graphs
+    from kg.rdf.store import write_graphs
+
+    class Failing:
+        def __init__(self, graphs):
+            self.shared = graphs.shared
+            self._graphs = graphs
+
+        def __iter__(self):
+            for number, graph in enumerate(self._graphs):
+                if number == 2:
+                    raise RuntimeError("producer failed")
+                yield graph
+
+    with pytest.raises(RuntimeError, match="producer failed"):
+        write_graphs(Failing(corpus_graphs(loaded_corpus)), tmp_path)
+    assert list(tmp_path.iterdir()) == []

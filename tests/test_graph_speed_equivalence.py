@@ -118,3 +118,16 @@ def test_the_build_makes_no_rdflib_term(tmp_path, monkeypatch):
     monkeypatch.undo()
     for name in ("graph.trig", "graph.ttl"):
         assert (tmp_path / "warm" / name).read_bytes() == (tmp_path / "again" / name).read_bytes()
+
+
+def test_turtle_of_a_trig_block_is_what_oxigraph_writes_as_turtle():
+    """graph.ttl reuses each graph's TriG block, de-indented: it must be Oxigraph's own Turtle."""
+    from kg.rdf.store import _reserialized, _turtle_of_block
+
+    vocabulary = VocabularyText(KG)
+    subject, predicate = doc_iri.text("d"), vocabulary.docId
+    lines = sorted({f"{subject} {predicate} {literal_text(value)} .\n" for value in CRAFTED}
+                   | {f"{subject} {vocabulary.textLength} {literal_text('7', datatype=f'<{XSD}integer>')} .\n",
+                      f"{section_iri.text('d', '一')} {predicate} {subject} .\n"})
+    block = _reserialized(f"{iri_text('http://example.org/g')} {{\n{''.join(lines)}}}\n", ox.RdfFormat.TRIG)
+    assert _turtle_of_block(block) == _reserialized("".join(lines), ox.RdfFormat.N_TRIPLES, ox.RdfFormat.TURTLE)

@@ -15,6 +15,7 @@ here the same way.
 """
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 from collections import defaultdict
@@ -145,10 +146,14 @@ def is_variant(old_key: str, old_label: str, new_key: str, new_label: str,
                settings: Optional[AlignmentSettings] = None) -> bool:
     """Whether a dropped program and a new one are one program renamed: curated skos:related, or
     one name's core opens or closes the other's (新优质初中 → 新优质初中培育工程)."""
+    return _is_variant(old_key, normalise_name(old_label, settings), new_key, normalise_name(new_label, settings))
+
+
+def _is_variant(old_key: str, old_core: str, new_key: str, new_core: str) -> bool:
+    """is_variant on names already normalised (``normalise_name``)."""
     if frozenset((old_key, new_key)) in related_concepts():
         return True
-    old, new = normalise_name(old_label, settings), normalise_name(new_label, settings)
-    shorter, longer = sorted((old, new), key=len)
+    shorter, longer = sorted((old_core, new_core), key=len)
     # the core opens or closes the other name (a qualifier added: 郑州市…, …示范校), not just
     # inside it: 学校建设 in the middle of 市属高中阶段学校建设三年行动计划 is another program
     return len(shorter) >= _renamed_min_core_chars() and (longer.startswith(shorter) or longer.endswith(shorter))
@@ -156,16 +161,60 @@ def is_variant(old_key: str, old_label: str, new_key: str, new_label: str,
 
 def _renamed(dropped: list[str], new: list[str], labels: dict[str, str],
              settings: AlignmentSettings) -> list[tuple[str, str]]:
-    """(old key, new key) pairs of renamed programs, each program in at most one pair."""
-    pairs, used = [], set()
+    """(old key, new key) pairs of renamed programs, each program in at most one pair: for each
+    dropped program (by label), the first new one (by label) not yet taken that ``is_variant`` of it."""
+    cores = {key: normalise_name(labels[key], settings) for key in (*dropped, *new)}
     candidates = sorted(new, key=lambda k: labels[k])
+    position = {key: number for number, key in enumerate(candidates)}
+    variants = _VariantIndex([(cores[key], key) for key in candidates], _renamed_min_core_chars())
+    related = _related_by_concept()
+    pairs, used = [], set()
     for old in sorted(dropped, key=lambda k: labels[k]):
-        match = next((n for n in candidates
-                      if n not in used and is_variant(old, labels[old], n, labels[n], settings)), None)
+        found = variants.of(cores[old]) | {key for key in related.get(old, ()) if key in position}
+        match = min((key for key in found if key not in used), key=position.__getitem__, default=None)
         if match is not None:
             used.add(match)
             pairs.append((old, match))
     return pairs
+
+
+@functools.lru_cache(maxsize=1)
+def _related_by_concept() -> dict[str, frozenset[str]]:
+    related: dict[str, set[str]] = defaultdict(set)
+    for pair in related_concepts():
+        first, second = (*pair, *pair)[:2]  # a concept related to itself is a pair of one
+        related[first].add(second)
+        related[second].add(first)
+    return {key: frozenset(keys) for key, keys in related.items()}
+
+
+class _VariantIndex:
+    """The names of which a core is a variant by ``_is_variant``'s rule (one opens or closes the
+    other, the shorter at least ``min_chars`` long), found by lookups instead of comparing a
+    dropped name with every new one: the shorter names are its prefixes and suffixes, the
+    longer ones those that sort right after it, forwards or backwards."""
+
+    def __init__(self, names: list[tuple[str, str]], min_chars: int):
+        self.min_chars = min_chars
+        self.by_core: dict[str, list[str]] = defaultdict(list)
+        for core, key in names:
+            self.by_core[core].append(key)
+        self.forwards = sorted(names)
+        self.backwards = sorted((core[::-1], key) for core, key in names)
+
+    def of(self, core: str) -> set[str]:
+        found: set[str] = set()
+        if len(core) < self.min_chars:
+            return found
+        for length in range(self.min_chars, len(core) + 1):  # shorter names, and an equal one
+            found.update(self.by_core.get(core[:length], ()))
+            found.update(self.by_core.get(core[-length:], ()))
+        for ordered, wanted in ((self.forwards, core), (self.backwards, core[::-1])):  # longer names
+            number = bisect.bisect_left(ordered, (wanted,))
+            while number < len(ordered) and ordered[number][0].startswith(wanted):
+                found.add(ordered[number][1])
+                number += 1
+        return found
 
 
 def government_series(corpus: Corpus) -> dict[str, list[DocumentMeta]]:

@@ -8,15 +8,17 @@ and JSON.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any, Optional
+
+from kg.records import record_dict
 
 
 class _AsDict:
     __slots__ = ()
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)  # type: ignore[call-overload]
+        return record_dict(self)
 
 
 # ---------------------------------------------------------------- programs

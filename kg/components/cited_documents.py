@@ -7,7 +7,7 @@ from typing import Optional
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from kg.components import load_yaml, make_span, set_spans
+from kg.components import doc_text, load_yaml, make_span, set_spans
 from kg.text import book_title
 
 TITLE = book_title(1, 80)
@@ -49,7 +49,7 @@ def make_cited_documents(nlp: Language, name: str):
     def cited_documents(doc: Doc) -> Doc:
         return set_spans(doc, "kg_cited_documents", (
             make_span(doc, start, end, "cited_document", subtype=kind, canonical=title, source="title-brackets")
-            for start, end, title, kind in find_titles(doc.text)
+            for start, end, title, kind in find_titles(doc_text(doc))
         ))
 
     return cited_documents

@@ -25,7 +25,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from kg import ner
-from kg.components import alternation, load_yaml, make_span
+from kg.components import alternation, doc_text, load_yaml, make_span
 from kg.components.organizations import model_name, organization_config
 
 RULE_KEYS = ("kg_programs", "kg_organizations", "kg_cited_documents", "kg_places", "kg_people", "kg_targets")
@@ -130,7 +130,7 @@ def make_entities(nlp: Language, name: str):
     def entities(doc: Doc) -> Doc:
         found = {"organization": list(doc.spans.get("kg_organizations", [])),
                  "person": list(doc.spans.get("kg_people", []))}
-        for start, end, mention_type, subtype in model_names(doc.text, _rule_spans(doc), model):
+        for start, end, mention_type, subtype in model_names(doc_text(doc), _rule_spans(doc), model):
             span = make_span(doc, start, end, mention_type, subtype=subtype, source="ner")
             if span is not None:
                 found[mention_type].append(span)

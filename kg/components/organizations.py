@@ -15,7 +15,9 @@ from jieba import posseg
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from kg.components import CLAUSE_BREAK, Gazetteer, after_last_boundary, alternation, load_yaml, make_span, set_spans
+from kg.components import (
+    CLAUSE_BREAK, Gazetteer, after_last_boundary, alternation, doc_text, load_yaml, make_span, set_spans,
+)
 from kg.components.places import gazetteer as place_gazetteer
 from kg.text import BOOK_TITLE
 
@@ -333,13 +335,13 @@ def make_organizations(nlp: Language, name: str):
     known_bodies(), suffix_pattern(), department_pattern(), place_gazetteer()
 
     def organizations(doc: Doc) -> Doc:
-        bodies = find_organizations(doc.text)
-        sections = find_section_units(doc.text, bodies)
+        bodies = find_organizations(doc_text(doc))
+        sections = find_section_units(doc_text(doc), bodies)
         return set_spans(doc, "kg_organizations", [
             *(make_span(doc, start, end, "organization", subtype=org_type, source=rule)
               for start, end, org_type, rule in bodies),
             *(make_span(doc, start, end, "organization", subtype="section", source="section-unit",
-                        parent=doc.text[start:body_end])
+                        parent=doc_text(doc)[start:body_end])
               for start, end, body_end in sections),
         ])
 

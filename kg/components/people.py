@@ -7,7 +7,7 @@ import re
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from kg.components import alternation, load_yaml, make_span, set_spans
+from kg.components import alternation, doc_text, load_yaml, make_span, set_spans
 
 
 @functools.lru_cache(maxsize=1)
@@ -29,7 +29,7 @@ def make_people(nlp: Language, name: str):
     def people(doc: Doc) -> Doc:
         return set_spans(doc, "kg_people", (
             make_span(doc, start, end, "person", subtype=role, source="signature-cue")
-            for start, end, role in find_people(doc.text)
+            for start, end, role in find_people(doc_text(doc))
         ))
 
     return people

@@ -10,7 +10,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from kg import places
-from kg.components import Gazetteer, jieba_segmenter, load_yaml, make_span, set_spans
+from kg.components import Gazetteer, doc_text, jieba_segmenter, load_yaml, make_span, set_spans
 from kg.text import BOOK_TITLE
 
 @dataclass(frozen=True)
@@ -109,7 +109,7 @@ def make_places(nlp: Language, name: str):
         return set_spans(doc, "kg_places", (
             make_span(doc, start, end, "place", subtype=place.level, parent=place.parent,
                       canonical=place.name, source="gazetteer")
-            for start, end, place in find_places(doc.text)
+            for start, end, place in find_places(doc_text(doc))
         ))
 
     return places

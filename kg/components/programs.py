@@ -20,7 +20,8 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from kg.components import (
-    CLAUSE_BREAK, Gazetteer, after_last_boundary, alternation, jieba_segmenter, load_yaml, make_span, set_spans,
+    CLAUSE_BREAK, Gazetteer, after_last_boundary, alternation, doc_text, jieba_segmenter, load_yaml, make_span,
+    set_spans,
 )
 from kg.lexicon import load_lexicon
 from kg.text import BOOK_TITLE, CLAUSE_SEPARATORS, LIST_SEPARATORS, double_quoted
@@ -478,11 +479,11 @@ def make_programs(nlp: Language, name: str, use_lexicon: bool):
         _lexicon_gazetteer()
 
     def programs(doc: Doc) -> Doc:
-        found = find_programs(doc.text, use_lexicon)
+        found = find_programs(doc_text(doc), use_lexicon)
         spans = [make_span(doc, start, end, "program", subtype=kind, source=rule) for start, end, kind, rule in found]
         # a name made from a coordination carries it (kg.link reads ``canonical`` of these)
         spans += [make_span(doc, start, end, "program", subtype=kind, source=rule, canonical=name)
-                  for start, end, kind, rule, name in coordinated_programs(doc.text, found)]
+                  for start, end, kind, rule, name in coordinated_programs(doc_text(doc), found)]
         return set_spans(doc, "kg_programs", spans)
 
     return programs

@@ -29,7 +29,7 @@ import cn2an
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from kg.components import alternation, load_yaml, make_span, set_spans
+from kg.components import alternation, doc_text, load_yaml, make_span, set_spans
 
 SPAN_KEY = "kg_targets"
 LABEL = "TARGET"
@@ -682,7 +682,7 @@ class TargetsComponent:
         year, period = doc_period(doc)
         spans = [
             make_span(doc, hit["start"], hit["end"], LABEL, **{k: hit[k] for k in RESULT_FIELDS})
-            for hit in find_targets(doc.text, doc_year=year, period=period)
+            for hit in find_targets(doc_text(doc), doc_year=year, period=period)
         ]
         return set_spans(doc, SPAN_KEY, spans)
 

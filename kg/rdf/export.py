@@ -21,6 +21,7 @@ from kg.rdf.query import run_query
 from kg.rdf.store import open_store, rdflib_dataset
 
 FORMATS = {"graphml": "graphml", "gexf": "gexf", "jsonld": "jsonld"}
+NETWORK_FORMATS = ("graphml", "gexf")  # the formats of ``network``; a build writes both
 
 NODES = """
 SELECT ?node ?kind ?label ?docId ?year ?level ?subtype ?curated WHERE {
@@ -124,8 +125,7 @@ def export(build_dir: Path | str, fmt: str, out: Path | str | None = None) -> Pa
     ``graph.<format>``; default ``BUILD/export/graph.<format>``. An output that cannot be
     written is an InputError naming it and the reason; an existing file is replaced only on success.
     """
-    if fmt not in FORMATS:
-        raise InputError(fmt, f"unknown export format; choose one of {', '.join(FORMATS)}")
+    _check_format(fmt)
     out = output_file(out, Path(build_dir) / "export", f"graph.{FORMATS[fmt]}")
     if fmt == "jsonld":
         dataset = rdflib_dataset(open_store(Path(build_dir) / "store"))
@@ -133,10 +133,36 @@ def export(build_dir: Path | str, fmt: str, out: Path | str | None = None) -> Pa
         with atomic_path(out) as tmp:
             tmp.write_text(data, encoding="utf-8")
         return out
-    graph = network(build_dir)
+    _write_network(network(build_dir), fmt, out)
+    return out
+
+
+def export_networks(build_dir: Path | str, formats: tuple[str, ...] = NETWORK_FORMATS) -> list[Path]:
+    """``export(build_dir, fmt)`` for each network format, from one reading of the store.
+
+    The network's queries are most of an export's time, and every format writes the same network.
+    """
+    for fmt in formats:
+        _check_format(fmt)
+        if fmt not in NETWORK_FORMATS:
+            raise InputError(fmt, f"not a network format; choose from {', '.join(NETWORK_FORMATS)}")
+    graph = network(build_dir) if formats else None
+    outs = []
+    for fmt in formats:
+        out = output_file(None, Path(build_dir) / "export", f"graph.{FORMATS[fmt]}")
+        _write_network(graph, fmt, out)
+        outs.append(out)
+    return outs
+
+
+def _check_format(fmt: str) -> None:
+    if fmt not in FORMATS:
+        raise InputError(fmt, f"unknown export format; choose one of {', '.join(FORMATS)}")
+
+
+def _write_network(graph: nx.DiGraph, fmt: str, out: Path) -> None:
     with atomic_path(out) as tmp:
         if fmt == "graphml":
             nx.write_graphml(graph, tmp, encoding="utf-8")
         else:
             nx.write_gexf(graph, tmp, encoding="utf-8")
-    return out

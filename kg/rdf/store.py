@@ -1,9 +1,9 @@
 """Persisting the graph: ``graph.trig`` / ``graph.ttl`` and the Oxigraph store.
 
 Files are serialised by pyoxigraph from sorted N-Triples lines (kg.rdf.graph): the output is
-diff-stable and no Python object is made per term. The store is written atomically: the finished
-graph.trig is bulk-loaded into a fresh directory beside the target, which then replaces the old store,
-so a reader never opens a half-loaded store. ``kg query`` and ``kg serve`` open it through
+diff-stable and no Python object is made per term. The store is written atomically: graph.trig is
+bulk-loaded, as it is written, into a fresh directory beside the target, which then replaces the old
+store, so a reader never opens a half-loaded store. ``kg query`` and ``kg serve`` open it through
 ``held_build`` / ``held_store``: the build is held (``kg.fileio.hold_build``, so a rebuild does
 not delete it) and named by an open directory handle, so every file the store opens later, even
 after a new build was swapped in at the same path, comes from the build that was opened.
@@ -11,11 +11,15 @@ after a new build was swapped in at the same path, comes from the build that was
 from __future__ import annotations
 
 import contextlib
+import errno
 import gc
 import os
+import tempfile
+import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator, Optional
+from typing import BinaryIO, Iterable, Iterator, Optional
 
 import pyoxigraph as ox
 from rdflib import Dataset, Graph, URIRef
@@ -56,9 +60,10 @@ def write_graphs(graphs: CorpusGraphs | DatasetGraphs, out_dir: Path | str, with
 
     Memory stays bounded by the largest document graph plus the shared graphs, whatever the
     corpus size: each graph's N-Triples lines are parsed and serialised by Oxigraph, appended to
-    both files (prefixes once, at the top), then dropped; the store is Oxigraph's bulk load of the
-    finished ``graph.trig``. The files are byte-stable: graphs in IRI order, triples sorted within
-    each; graph.trig is byte for byte ``serialize_trig(to_oxigraph(build_graph(corpus)))``.
+    both files (prefixes once, at the top), then dropped; the store is Oxigraph's bulk load of
+    ``graph.trig``, fed the same bytes as they are written (``_PipedBulkLoad``). The files are
+    byte-stable: graphs in IRI order, triples sorted within each; graph.trig is byte for byte
+    ``serialize_trig(to_oxigraph(build_graph(corpus)))``.
     ``graph.ttl`` is the union: a triple stated in a document graph and a shared graph is written
     once, with the shared graph. Every output is staged beside its target and renamed on success
     only. Returns the union's triple count.
@@ -68,24 +73,25 @@ def write_graphs(graphs: CorpusGraphs | DatasetGraphs, out_dir: Path | str, with
     in_union: set[str] = set()  # shared triples already written to graph.ttl
     count = 0
     with contextlib.ExitStack() as stack:
-        trig_path = stack.enter_context(atomic_path(out_dir / "graph.trig"))
-        trig = stack.enter_context(trig_path.open("wb"))
+        trig = stack.enter_context(stack.enter_context(atomic_path(out_dir / "graph.trig")).open("wb"))
         ttl = stack.enter_context(stack.enter_context(atomic_path(out_dir / "graph.ttl")).open("wb"))
-        store_dir = stack.enter_context(atomic_dir(out_dir / "store")) if with_store else None
+        if with_store:
+            trig = stack.enter_context(_PipedBulkLoad(stack.enter_context(atomic_dir(out_dir / "store")), trig))
         trig.write(_PREFIX_HEADER)
         ttl.write(_PREFIX_HEADER)
         for name, lines in graphs:
-            trig.write(_reserialized(f"{name} {{\n{''.join(lines)}}}\n", ox.RdfFormat.TRIG))
+            block = _reserialized(f"{name} {{\n{''.join(lines)}}}\n", ox.RdfFormat.TRIG)
+            trig.write(block)
             if name in graphs.shared:
                 union = [line for line in lines if line not in in_union]
                 in_union.update(union)
             else:
                 union = [line for line in lines if line not in in_shared]
-            ttl.write(_reserialized("".join(union), ox.RdfFormat.N_TRIPLES, ox.RdfFormat.TURTLE))
+            if union and len(union) == len(lines):  # the usual case: no second parse of the same lines
+                ttl.write(_turtle_of_block(block))
+            else:
+                ttl.write(_reserialized("".join(union), ox.RdfFormat.N_TRIPLES, ox.RdfFormat.TURTLE))
             count += len(union)
-        if store_dir is not None:
-            trig.flush()
-            _bulk_load(trig_path, store_dir)
     return count
 
 
@@ -98,12 +104,92 @@ def _reserialized(text: str, syntax: ox.RdfFormat, to: ox.RdfFormat | None = Non
     return _without_prefixes(ox.serialize(statements, format=to or syntax, prefixes=PREFIXES))
 
 
+def _turtle_of_block(block: bytes) -> bytes:
+    """The Turtle Oxigraph writes for the triples of a TriG graph block (``<g> {`` … ``}``).
+
+    Oxigraph's Turtle writer is its TriG writer on the default graph: the same statements, one
+    tab less at the start of each line (no line break is written inside a term: literals escape
+    them), so the block's body, de-indented, is the Turtle without parsing the lines again.
+    """
+    body = block[block.index(b"\n") + 1:-len(b"}\n")]
+    return body[len(b"\t"):].replace(b"\n\t", b"\n")
+
+
 def _bulk_load(source: Path, directory: Path) -> None:
     store = ox.Store(str(directory))
     store.bulk_load(path=str(source), format=ox.RdfFormat.TRIG)
     store.optimize()
     store.flush()
     del store  # closes RocksDB (no cycle holds the store: no gc.collect, which walks the whole heap)
+
+
+class _PipedBulkLoad:
+    """A file whose bytes are also bulk-loaded into a new store in ``directory`` while they are written.
+
+    Oxigraph parses, sorts and writes without the GIL, so the load (the longest part of
+    ``write_graphs``) runs on another core beside the Python that produces the graphs, instead
+    of re-reading the finished file after them. It reads a named pipe in a thread; ``__exit__``
+    ends the input and waits for the store to be complete (and closed) or raises the load's error.
+    """
+
+    def __init__(self, directory: Path, file: BinaryIO):
+        self._file = file
+        self._folder = tempfile.TemporaryDirectory(prefix="kg-store-")
+        self._fifo = Path(self._folder.name) / "graph.trig"
+        os.mkfifo(self._fifo)
+        self._error: Optional[BaseException] = None
+        self._thread = threading.Thread(target=self._load, args=(directory,), name="kg-store-load", daemon=True)
+        self._pipe: Optional[BinaryIO] = None
+        self._thread.start()
+        self._pipe = self._open_pipe()
+
+    def _load(self, directory: Path) -> None:
+        try:
+            _bulk_load(self._fifo, directory)
+        except BaseException as err:  # raised by __exit__, in the writing thread
+            self._error = err
+
+    def _open_pipe(self) -> BinaryIO:
+        """The pipe's writing end, once the loader has opened it (a plain open would wait forever
+        if the loader failed first)."""
+        while True:
+            try:
+                fd = os.open(self._fifo, os.O_WRONLY | os.O_NONBLOCK)
+            except OSError as err:
+                if err.errno != errno.ENXIO:  # ENXIO: no reader yet
+                    raise
+                if not self._thread.is_alive():
+                    self._finish()
+                    raise RuntimeError("the store's bulk load ended before reading graph.trig")
+                time.sleep(0.001)
+                continue
+            os.set_blocking(fd, True)
+            return os.fdopen(fd, "wb")
+
+    def write(self, chunk: bytes) -> None:
+        self._file.write(chunk)
+        try:
+            self._pipe.write(chunk)
+        except BrokenPipeError:  # the loader stopped reading: its error says why
+            self._finish()
+            raise
+
+    def __enter__(self) -> "_PipedBulkLoad":
+        return self
+
+    def __exit__(self, exc_type, exc, traceback) -> None:
+        self._finish(raise_error=exc_type is None)  # the writer's own error explains a failed load
+
+    def _finish(self, raise_error: bool = True) -> None:
+        """End the input, wait for the load, raise its error (once)."""
+        if self._pipe is not None and not self._pipe.closed:
+            with contextlib.suppress(BrokenPipeError):
+                self._pipe.close()
+        self._thread.join()
+        self._folder.cleanup()
+        error, self._error = self._error, None
+        if error is not None and raise_error:
+            raise error
 
 
 def _prefix_header() -> bytes:

@@ -27,6 +27,9 @@ class Evidence:
             (doc_id, sec.label): sec for doc_id, secs in corpus.sections.items() for sec in secs
         }
         self.short_names = document_short_names(corpus.documents)
+        # a measure is cited in the tip of every link to it: each citation and title is made once
+        self._citations: dict[tuple[str, Optional[str]], str] = {}
+        self._measure_titles: dict[tuple[str, str], str] = {}
 
     def short_name(self, doc_id: str) -> str:
         return self.short_names.get(doc_id, doc_id)
@@ -36,8 +39,11 @@ class Evidence:
         return f"{self.short_name(doc_id)} · {label}"
 
     def measure_title(self, doc_id: str, label: str) -> str:
-        section = self.sections.get((doc_id, label))
-        return " ".join(section.title.split()) if section and section.title else ""
+        key = (doc_id, label)
+        if key not in self._measure_titles:
+            section = self.sections.get(key)
+            self._measure_titles[key] = " ".join(section.title.split()) if section and section.title else ""
+        return self._measure_titles[key]
 
     def doc_name(self, doc_id: str) -> str:
         doc = self.documents.get(doc_id)
@@ -67,9 +73,12 @@ class Evidence:
         return ("…" if start > 0 else "") + snippet + ("…" if end < len(doc.text) else "")
 
     def citation(self, doc_id: str, measure: Optional[str]) -> str:
-        title = self.doc_name(doc_id).removeprefix(CITATION_OPEN).removesuffix(CITATION_CLOSE)
-        where = f"{CITATION_OPEN}{title}{CITATION_CLOSE}"
-        return f"{where} {measure_name(measure)}" if measure else f"{where} preamble"
+        key = (doc_id, measure)
+        if key not in self._citations:
+            title = self.doc_name(doc_id).removeprefix(CITATION_OPEN).removesuffix(CITATION_CLOSE)
+            where = f"{CITATION_OPEN}{title}{CITATION_CLOSE}"
+            self._citations[key] = f"{where} {measure_name(measure)}" if measure else f"{where} preamble"
+        return self._citations[key]
 
     def mention_evidence(self, mention: Mention) -> str:
         return f"“{self.quote(mention)}”\n— {self.citation(mention.doc_id, mention.measure)}"

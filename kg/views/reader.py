@@ -12,14 +12,17 @@ import re
 from bisect import bisect_left
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 from urllib.parse import quote
 
+from markupsafe import Markup, escape
+
 from kg.fileio import write_text
 from kg.records import Alignment, Corpus, Mention, Relation, Section, text_file_name
 from kg.resources import alignment_settings
-from kg.views.alignment import measure_order
+from kg.views.alignment import measure_orders
 from kg.views.evidence import LIST_SEPARATOR, Evidence, entity_key, entity_label
 from kg.views.html import TEMPLATES, csp_hash, safe_json, template_env
 
@@ -97,6 +100,20 @@ class DocumentEntry:
     local_only: int
 
 
+class MenuOption:
+    """A document as an <option> of the document menu, escaped once: each document is listed in
+    the menus of up to MENU_DOCUMENTS pages."""
+
+    def __init__(self, entry: DocumentEntry):
+        self.doc_id = entry.doc_id
+        self.opening = f'<option value="{escape(entry.href)}"'
+        self.rest = f'>{escape(entry.name)} — {escape(entry.title)}</option>'
+
+    def html(self, selected: bool) -> str:
+        return self.opening + (" selected" if selected else "") + self.rest
+
+
+@lru_cache(maxsize=None)  # the reports link each document's page from each of its rows
 def reader_href(doc_id: str) -> str:
     """The page of a lower document, relative to the reader folder (URL-quoted: ids may hold ``#``)."""
     return quote(reader_file_name(doc_id))
@@ -115,12 +132,15 @@ class ReaderBuilder:
         self.texts = {doc.doc_id: doc.text for doc in corpus.documents}
         self.sections: dict[tuple[str, str], Section] = {
             (doc_id, s.label): s for doc_id, sections in corpus.sections.items() for s in sections}
-        self.mentions: dict[str, list[Mention]] = defaultdict(list)
+        # each document's mentions of each type, in text order: a passage's are a slice
+        self.mentions: dict[tuple[str, str], list[Mention]] = defaultdict(list)
         for mention in corpus.mentions:
-            self.mentions[mention.doc_id].append(mention)
+            self.mentions[(mention.doc_id, mention.type)].append(mention)
         for mentions in self.mentions.values():
             mentions.sort(key=lambda m: (m.start, m.end))
-        self.mention_starts = {doc_id: [m.start for m in mentions] for doc_id, mentions in self.mentions.items()}
+        self.mention_starts = {key: [m.start for m in mentions] for key, mentions in self.mentions.items()}
+        self._mentions_in: dict[tuple[str, int, int, str], list[Mention]] = {}
+        self._passages: dict[tuple[str, str], tuple[str, str, int]] = {}
         self.responsible: dict[tuple[str, str], list[Relation]] = defaultdict(list)
         for relation in corpus.relations:
             if relation.type == "responsible_for" and relation.object_type == "section":
@@ -128,6 +148,7 @@ class ReaderBuilder:
         self.alignments: dict[str, list[Alignment]] = defaultdict(list)
         for alignment in corpus.alignments:
             self.alignments[alignment.lower_doc].append(alignment)
+        self.measure_order = measure_orders(corpus)
         refinement = alignment_settings().refinement
         self.deadline = re.compile(refinement.deadline_pattern)
         self.number = re.compile(refinement.number_pattern)
@@ -143,24 +164,35 @@ class ReaderBuilder:
             local_only=sum(1 for m in measures if m.local_only))
 
     def passage(self, doc_id: str, label: str) -> Passage:
-        section = self.sections.get((doc_id, label))
-        text = self.texts.get(doc_id, "")
-        start, end = (section.start, section.end) if section else (0, 0)
-        title = " ".join(section.title.split()) if section and section.title else ""
-        return Passage(doc=self.ev.short_name(doc_id), label=label, title=title, text=text[start:end], start=start)
+        """A new (unmarked) passage of the measure; its text is cut once: an upper measure is
+        the passage of every link to it."""
+        key = (doc_id, label)
+        if key not in self._passages:
+            section = self.sections.get(key)
+            text = self.texts.get(doc_id, "")
+            start, end = (section.start, section.end) if section else (0, 0)
+            title = " ".join(section.title.split()) if section and section.title else ""
+            self._passages[key] = (title, text[start:end], start)
+        title, text, start = self._passages[key]
+        return Passage(doc=self.ev.short_name(doc_id), label=label, title=title, text=text, start=start)
 
     def mentions_in(self, doc_id: str, passage: Passage, kind: str) -> list[Mention]:
+        """The ``kind`` mentions inside ``passage`` (kept: an upper passage is read once per link to it)."""
         end = passage.start + len(passage.text)
-        mentions = self.mentions.get(doc_id, [])
-        first = bisect_left(self.mention_starts.get(doc_id, []), passage.start)
-        last = bisect_left(self.mention_starts.get(doc_id, []), end, lo=first)
-        return [m for m in mentions[first:last] if m.type == kind and m.end <= end]
+        key = (doc_id, passage.start, end, kind)
+        if key not in self._mentions_in:
+            mentions = self.mentions.get((doc_id, kind), [])
+            starts = self.mention_starts.get((doc_id, kind), [])
+            first = bisect_left(starts, passage.start)
+            last = bisect_left(starts, end, lo=first)
+            self._mentions_in[key] = [m for m in mentions[first:last] if m.end <= end]
+        return self._mentions_in[key]
 
     def measures(self, doc_id: str) -> list[MeasureReading]:
         by_measure: dict[str, list[Alignment]] = defaultdict(list)
         for alignment in self.alignments.get(doc_id, []):
             by_measure[alignment.lower_measure].append(alignment)
-        labels = sorted(by_measure, key=lambda label: measure_order(self.corpus, doc_id, label))
+        labels = sorted(by_measure, key=lambda label: self.measure_order(doc_id, label))
         return [self.measure(doc_id, label, by_measure[label]) for label in labels]
 
     def measure(self, doc_id: str, label: str, alignments: list[Alignment]) -> MeasureReading:
@@ -172,20 +204,22 @@ class ReaderBuilder:
         upper_programs = {entity_key(m) for a in in_force
                           for m in self.mentions_in(a.upper_doc, self.passage(a.upper_doc, a.upper_measure), "program")}
         upper_programs |= {name for a in in_force for name in a.shared_programs}
-        links = [self.link(a, lower) for a in linked]
+        lower_programs = {entity_key(m) for m in self.mentions_in(doc_id, lower, "program")}
+        links = [self.link(a, lower, lower_programs) for a in linked]
         lower.marks = self.lower_marks(doc_id, lower, in_force, upper_programs)
         local_only = any(a.local_only for a in alignments)
         return MeasureReading(label=label, passage=lower, links=[link for link in links if link.period != "later"],
                               context=[link for link in links if link.period == "later"], local_only=local_only,
                               summary=self.summary(doc_id, lower, links, local_only))
 
-    def link(self, alignment: Alignment, lower: Passage) -> Link:
+    def link(self, alignment: Alignment, lower: Passage, lower_programs: set[str]) -> Link:
+        """The upper passage of ``alignment``, marked; ``lower_programs``: the programs ``lower`` names."""
         upper = self.passage(alignment.upper_doc, alignment.upper_measure)
-        lower_programs = {entity_key(m) for m in self.mentions_in(alignment.lower_doc, lower, "program")}
+        matched_programs = set(alignment.shared_programs)
 
         def shared(mention: Mention) -> bool:
             return (entity_key(mention) in lower_programs
-                    or bool({entity_key(mention), entity_label(mention)} & set(alignment.shared_programs)))
+                    or bool({entity_key(mention), entity_label(mention)} & matched_programs))
 
         upper.marks = sorted(
             [Mark(span.upper_start - upper.start, span.upper_end - upper.start, "reused", span.text,
@@ -279,8 +313,11 @@ def overlaps(mark: Mark, start: int, end: int) -> bool:
     return mark.start < end and start < mark.end
 
 
+MARK_KIND_ORDER = {kind: position for position, kind in enumerate(MARK_KINDS)}
+
+
 def mark_order(mark: Mark) -> tuple:
-    return (mark.start, -mark.end, list(MARK_KINDS).index(mark.kind))
+    return (mark.start, -mark.end, MARK_KIND_ORDER[mark.kind])
 
 
 def dedupe(items: Iterable[str]) -> list[str]:
@@ -296,9 +333,10 @@ def reader_pages(corpus: Corpus) -> dict[str, str]:
     readings = {doc_id: builder.measures(doc_id) for doc_id in builder.lower_docs()}
     entries = [builder.entry(doc_id, measures) for doc_id, measures in readings.items()]
     pages = {INDEX_PAGE: render_index(entries)}
+    options = {entry.doc_id: MenuOption(entry) for entry in entries}
     for position, entry in enumerate(entries):
-        pages[reader_file_name(entry.doc_id)] = render_document(entry, menu(entries, position),
-                                                                readings[entry.doc_id])
+        menu_options = [options[other.doc_id] for other in menu(entries, position)]
+        pages[reader_file_name(entry.doc_id)] = render_document(entry, menu_options, readings[entry.doc_id])
     return pages
 
 
@@ -314,14 +352,46 @@ def render_index(entries: list[DocumentEntry]) -> str:
         index=True, title="Alignment reader", entries=entries, csp="default-src 'none'; style-src 'unsafe-inline'")
 
 
-def render_document(entry: DocumentEntry, menu_entries: list[DocumentEntry], measures: list[MeasureReading]) -> str:
-    data = {"doc": asdict(entry), "measures": [asdict(m) for m in measures], "kinds": MARK_KINDS}
-    data_script = f"window.KG_READER = {safe_json(data)};"
+def mark_data(mark: Mark) -> dict:
+    return {"start": mark.start, "end": mark.end, "kind": mark.kind, "text": mark.text, "note": mark.note}
+
+
+def passage_data(passage: Passage) -> dict:
+    return {"doc": passage.doc, "label": passage.label, "title": passage.title, "text": passage.text,
+            "start": passage.start, "marks": [mark_data(mark) for mark in passage.marks]}
+
+
+def link_data(link: Link) -> dict:
+    return {"upper_doc": link.upper_doc, "upper_measure": link.upper_measure, "rank": link.rank, "score": link.score,
+            "strength": link.strength, "period": link.period, "words": link.words,
+            "passage": passage_data(link.passage)}
+
+
+def measure_data(measure: MeasureReading) -> dict:
+    """``asdict(measure)``, field for field: written out, as the generic deep copy took most of the
+    reader's time."""
+    return {"label": measure.label, "passage": passage_data(measure.passage),
+            "links": [link_data(link) for link in measure.links],
+            "context": [link_data(link) for link in measure.context],
+            "local_only": measure.local_only, "summary": measure.summary}
+
+
+@lru_cache(maxsize=1)
+def reader_app() -> tuple[str, str]:
+    """The reader pages' script and its CSP hash, the same on every page."""
     app = (TEMPLATES / "reader_app.js").read_text(encoding="utf-8")
+    return app, csp_hash(app)
+
+
+def render_document(entry: DocumentEntry, menu_options: list[MenuOption], measures: list[MeasureReading]) -> str:
+    data = {"doc": asdict(entry), "measures": [measure_data(m) for m in measures], "kinds": MARK_KINDS}
+    data_script = f"window.KG_READER = {safe_json(data)};"
+    app, app_hash = reader_app()
     # scripts run by hash only, as in the views: an injected <script> or handler would not
-    csp = f"default-src 'none'; script-src {csp_hash(data_script)} {csp_hash(app)}; style-src 'unsafe-inline'"
+    csp = f"default-src 'none'; script-src {csp_hash(data_script)} {app_hash}; style-src 'unsafe-inline'"
     return template_env().get_template("reader.html").render(
-        index=False, title=f"Alignment reader — {entry.name}", entry=entry, entries=menu_entries, kinds=MARK_KINDS,
+        index=False, title=f"Alignment reader — {entry.name}", entry=entry, kinds=MARK_KINDS,
+        menu_options=Markup("".join(option.html(option.doc_id == entry.doc_id) for option in menu_options)),
         data_script=data_script, app_js=app, csp=csp)
 
 

@@ -30,17 +30,17 @@ A measure whose best score is under ``local_only_below`` is local only (:mod:`.r
 Reuse, refinement and coverage per document: :mod:`.reuse`.
 All weights and thresholds: ``ontology/lexicon/alignment.yaml`` (:func:`kg.resources.alignment_settings`).
 """
-from kg.analysis.align.names import (QUOTED_NAME, TITLED_NAME, NameFinder, attach_names, name_kinds, normalise_name,
-                                     shared_names, shared_targets, specific_names)
+from kg.analysis.align.names import (QUOTED_NAME, TITLED_NAME, NameFinder, TargetsShared, attach_names, name_kinds,
+                                     normalise_name, shared_names, shared_targets, specific_names)
 from kg.analysis.align.ranking import METHOD, AlignmentPlan, align, alignment_plan
 from kg.analysis.align.reuse import refinements, reuse_summary
 from kg.analysis.align.similarity import NgramIndex, char_ngrams
 from kg.analysis.align.units import Unit, alignable_units, is_review, measure_units, plain_text
-from kg.analysis.align.verbatim import evidence_spans, seed_index, verbatim_spans
+from kg.analysis.align.verbatim import SeedFinder, evidence_spans, seed_index, seed_starts, verbatim_spans
 
 __all__ = [
-    "METHOD", "QUOTED_NAME", "TITLED_NAME", "AlignmentPlan", "NameFinder", "NgramIndex", "Unit", "align",
-    "alignable_units", "alignment_plan", "attach_names", "char_ngrams", "evidence_spans", "is_review",
-    "measure_units", "name_kinds", "normalise_name", "plain_text", "refinements", "reuse_summary", "seed_index",
-    "shared_names", "shared_targets", "specific_names", "verbatim_spans",
+    "METHOD", "QUOTED_NAME", "TITLED_NAME", "AlignmentPlan", "NameFinder", "NgramIndex", "SeedFinder", "TargetsShared",
+    "Unit", "align", "alignable_units", "alignment_plan", "attach_names", "char_ngrams", "evidence_spans",
+    "is_review", "measure_units", "name_kinds", "normalise_name", "plain_text", "refinements", "reuse_summary",
+    "seed_index", "seed_starts", "shared_names", "shared_targets", "specific_names", "verbatim_spans",
 ]

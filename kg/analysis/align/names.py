@@ -79,8 +79,30 @@ def shared_names(lower: Unit, upper: Unit) -> list[str]:
 def shared_targets(lower: Unit, upper: Unit, threshold: float) -> list[str]:
     """Indicators of the lower measure the upper passage also sets a number for (see
     :func:`same_indicator`)."""
+    if not lower.targets or not upper.targets:
+        return []  # most passages set no number
     return sorted({display for key, display in lower.targets.items()
                    if any(same_indicator(key, other, threshold) for other in upper.targets)})
+
+
+class TargetsShared:
+    """:func:`shared_targets` of one lower measure with each of many passages: each indicator
+    wording of the passages is compared with the measure's once, not once per passage."""
+
+    def __init__(self, lower: Unit, threshold: float):
+        self.lower, self.threshold = lower, threshold
+        self._matched: dict[str, frozenset[str]] = {}  # passage wording -> the measure's it is the same as
+
+    def __call__(self, upper: Unit) -> list[str]:
+        if not self.lower.targets or not upper.targets:
+            return []
+        found: set[str] = set()
+        for other in upper.targets:
+            if other not in self._matched:
+                self._matched[other] = frozenset(display for key, display in self.lower.targets.items()
+                                                 if same_indicator(key, other, self.threshold))
+            found |= self._matched[other]
+        return sorted(found)
 
 
 _dice = lru_cache(maxsize=1 << 16)(dice)  # the same indicator pairs recur across measures
@@ -94,6 +116,18 @@ _RATE = re.compile(r"(?:率|比例|占比|比重)$")
 _MIN_CONTAINED_CHARS = 4
 
 
+@lru_cache(maxsize=1)
+def _scopes():
+    """The shipped scope file, read once (``same_indicator`` caches its answers anyway)."""
+    return load_scopes()
+
+
+@lru_cache(maxsize=1 << 16)
+def _scope_signature(name: str) -> tuple[frozenset[int], ...]:
+    """The wording's scopes (``indicator_scopes.yaml``): read once per wording, not once per pair."""
+    return scope_signature(name, _scopes())
+
+
 @lru_cache(maxsize=1 << 16)
 def same_indicator(a: str, b: str, threshold: float) -> bool:
     """Two normalised indicator wordings measure the same thing: equal (also after the link
@@ -101,17 +135,14 @@ def same_indicator(a: str, b: str, threshold: float) -> bool:
     counts, naming the same scopes (中职 / 高职, 公办 / 民办: ``indicator_scopes.yaml``)."""
     if a == b:
         return True
-    scopes = load_scopes()
-    if scope_signature(a, scopes) != scope_signature(b, scopes):
+    if _scope_signature(a) != _scope_signature(b):
         return False
     if _dice(a, b) >= threshold:
         return True
     short, long = sorted((a, b), key=len)
     if len(short) < _MIN_CONTAINED_CHARS or bool(_RATE.search(a)) != bool(_RATE.search(b)):
         return False
-    if any(short[i:i + 2] not in long for i in range(len(short) - 1)):
-        return False
-    return scope_signature(a, scopes) == scope_signature(b, scopes)
+    return all(short[i:i + 2] in long for i in range(len(short) - 1))
 
 
 def name_kinds(concepts: Iterable[Concept], settings: AlignmentSettings) -> dict[str, str]:

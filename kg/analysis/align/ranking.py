@@ -11,15 +11,18 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import heapq
 import math
 from collections import Counter
 from typing import Iterable, Optional
 
-from kg.analysis.align.names import NameFinder, attach_names, name_kinds, shared_names, shared_targets, specific_names
+from kg.analysis.align.heap import collect_cycles_later
+from kg.analysis.align.names import NameFinder, TargetsShared, attach_names, name_kinds, shared_names, specific_names
 from kg.analysis.align.similarity import NgramIndex
 from kg.analysis.align.units import Unit, alignable_units, measure_units
-from kg.analysis.align.verbatim import evidence_spans
+from kg.analysis.align.verbatim import SeedFinder, evidence_spans
 from kg.analysis.hierarchy import PeriodRelation, RegionIndex, context_documents, period_relation, upper_documents
+from kg.parallel import CHUNKS_PER_WORKER, forked_map
 from kg.records import Alignment, Corpus
 from kg.resources import AlignmentSettings, ScoringSettings, alignment_settings, lexicon
 
@@ -81,9 +84,10 @@ def alignment_plan(corpus: Corpus, lower: Optional[str | list[str]] = None, uppe
     return plans
 
 
+@collect_cycles_later
 def align(corpus: Corpus, lower: Optional[str | list[str]] = None, upper: Optional[str | list[str]] = None,
           top_k: Optional[int] = None, overrides: Optional[dict[str, list[str]]] = None,
-          settings: Optional[AlignmentSettings] = None, **options) -> list[Alignment]:
+          settings: Optional[AlignmentSettings] = None, workers: int = 1, **options) -> list[Alignment]:
     """Rank upper-level passages for every measure of every lower-level document.
 
     Only upper documents in force for the lower document's year are links (ranks 1..top_k, period
@@ -95,6 +99,8 @@ def align(corpus: Corpus, lower: Optional[str | list[str]] = None, upper: Option
     ``overrides`` (doc id -> upper doc ids) replace the derived hierarchy for those documents;
     by default the manifest's, carried in ``corpus.upper_overrides``.
     ``options`` override entries of the ``scoring`` settings (e.g. ``local_only_below=0.1``).
+    ``workers``: processes scoring the lower documents once the indexes are built (the result is
+    the same: each measure is scored on its own).
     """
     settings = settings or alignment_settings()
     scoring = dataclasses.replace(settings.scoring, **options)
@@ -112,23 +118,46 @@ def align(corpus: Corpus, lower: Optional[str | list[str]] = None, upper: Option
     attach_names(all_units, corpus.mentions, settings)
     index = NgramIndex(upper_units, all_units, settings)
     finder = NameFinder(upper_units)
+    seeds = SeedFinder(upper_units, settings.reuse.seed_chars)
     kinds = name_kinds(corpus.concepts, settings)
-    alignments = []
-    for doc_id, documents in plan.items():
-        periods = {**documents.context, **documents.links}
-        factors = {u: scoring.period_factor[r] for u, r in periods.items()}
-        for measure in lower_units[doc_id]:
-            scored = _score_measure(measure, index, factors, scoring, settings, kinds, finder)
-            alignments.extend(_ranked(measure, scored, documents, top_k, scoring))
-    return alignments
+
+    def align_documents(doc_ids: list[str]) -> list[Alignment]:
+        alignments = []
+        for doc_id in doc_ids:
+            documents = plan[doc_id]
+            periods = {**documents.context, **documents.links}
+            factors = {u: scoring.period_factor[r] for u, r in periods.items()}
+            for measure in lower_units[doc_id]:
+                scored = _score_measure(measure, index, factors, scoring, settings, finder, seeds)
+                alignments.extend(_ranked(measure, scored, documents, top_k, scoring, kinds, settings))
+        return alignments
+
+    chunks = _balanced_chunks(list(plan), {d: len(lower_units[d]) for d in plan}, workers * CHUNKS_PER_WORKER)
+    return [alignment for part in forked_map(align_documents, chunks, workers) for alignment in part]
+
+
+def _balanced_chunks(doc_ids: list[str], measures: dict[str, int], count: int) -> list[list[str]]:
+    """``doc_ids`` in order, cut into about ``count`` runs of about as many measures each."""
+    target = max(1, sum(measures.values()) / max(1, count))
+    chunks: list[list[str]] = []
+    size = 0
+    for doc_id in doc_ids:
+        if not chunks or size >= target:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(doc_id)
+        size += measures[doc_id]
+    return chunks
 
 
 Scored = tuple[float, Unit, list[str], list[str], float, list]
 
 
-def _ranked(measure: Unit, scored: list[Scored], plan: AlignmentPlan, top_k: int,
-            scoring: ScoringSettings) -> list[Alignment]:
-    """The links (in-force passages, ranks 1..top_k) and then the later context of one measure."""
+def _ranked(measure: Unit, scored: list[Scored], plan: AlignmentPlan, top_k: int, scoring: ScoringSettings,
+            kinds: dict[str, str], settings: AlignmentSettings) -> list[Alignment]:
+    """The links (in-force passages, ranks 1..top_k) and then the later context of one measure.
+    A link keeps the shared names specific enough to make it direct (``specific_names``, asked
+    for the links only: the context shows no names)."""
     links = [item for item in scored if item[1].doc_id in plan.links][:top_k]
     context = [item for item in scored if item[1].doc_id in plan.context
                and item[0] >= scoring.local_only_below][:later_top_k()]
@@ -137,6 +166,7 @@ def _ranked(measure: Unit, scored: list[Scored], plan: AlignmentPlan, top_k: int
         links = []
         out.append(Alignment(lower_doc=measure.doc_id, lower_measure=measure.label, local_only=True, method=METHOD))
     for rank, (score, upper, programs, targets, reuse, evidence) in enumerate(links, start=1):
+        programs = specific_names(programs, measure, upper, kinds, settings)
         out.append(Alignment(
             lower_doc=measure.doc_id, lower_measure=measure.label, upper_doc=upper.doc_id,
             upper_measure=upper.label, score=score, strength="direct" if programs or targets else "thematic",
@@ -152,45 +182,61 @@ def _ranked(measure: Unit, scored: list[Scored], plan: AlignmentPlan, top_k: int
 
 
 def _score_measure(measure: Unit, index: NgramIndex, factors: dict[str, float], scoring: ScoringSettings,
-                   settings: AlignmentSettings, kinds: Optional[dict[str, str]] = None,
-                   finder: Optional[NameFinder] = None) -> list[Scored]:
-    """Every candidate passage of the documents in ``factors`` scored, best first."""
+                   settings: AlignmentSettings, finder: Optional[NameFinder] = None,
+                   seeds: Optional[SeedFinder] = None) -> list[Scored]:
+    """Every candidate passage of the documents in ``factors`` scored, best first.
+
+    The shared names of an item are all the names the pair shares, and may be less specific than
+    a direct link needs: :func:`_ranked` keeps the specific ones (``specific_names``) of the items
+    it shows. ``seeds`` finds where the measure shares verbatim seeds with the passages."""
     weights = scoring.weights
     cosines = index.search(measure.vector, set(factors))
     # the index's best candidates plus any passage sharing a name, then scored in detail
-    candidates = set(sorted(cosines, key=cosines.get, reverse=True)[: settings.similarity.candidates])
+    candidates = set(heapq.nlargest(settings.similarity.candidates, cosines, key=cosines.get))
     if measure.names or measure.targets:
         # cosines holds passages of these documents only: the other documents' are never needed
         naming = (finder or NameFinder(index.units)).sharing(measure, factors)
         candidates |= {p for p in cosines if p in naming or (measure.targets and index.units[p].targets)}
-    threshold = settings.continuity.indicator_similarity
-    shared = {p: (shared_names(measure, index.units[p]), shared_targets(measure, index.units[p], threshold))
-              for p in candidates}
+        targets_shared = TargetsShared(measure, settings.continuity.indicator_similarity)
+        # the finder's passages are exactly those ``shared_names`` finds a name in: no other is read
+        shared = {p: (shared_names(measure, index.units[p]) if p in naming else [],
+                      targets_shared(index.units[p])) for p in candidates}
+    else:
+        shared = {}  # a measure naming nothing shares nothing
     # a name many passages share (双减 in a dozen) says less about this pair than a rare one
     spread = Counter(name for programs, _ in shared.values() for name in programs)
     best_cosine = max(cosines.values(), default=0.0)
+    order = list(candidates)
+    starts = seeds.starts(measure.text, order) if seeds is not None else None
+    length = max(1, len(measure.text))
+    nothing: tuple[list[str], list[str]] = ([], [])
+    # the cosines that make a pair topical, and a target-sharing pair direct: once per measure
+    topical_cosine = scoring.direct_min_relative_text * best_cosine
+    target_cosine = scoring.direct_target_relative_text * scoring.direct_min_relative_text * best_cosine
     scored = []
-    for position in candidates:
+    for position in order:
         upper = index.units[position]
-        programs, targets = shared[position]
-        evidence = evidence_spans(measure, upper, settings)
-        reuse = sum(e.lower_end - e.lower_start for e in evidence) / max(1, len(measure.text))
+        programs, targets = shared.get(position, nothing)
+        cosine = cosines[position]
+        if starts is None or position in starts:
+            evidence = evidence_spans(measure, upper, settings, None if starts is None else starts[position])
+            reuse = sum(e.lower_end - e.lower_start for e in evidence) / length
+        else:  # no seed in common: nothing copied (most pairs)
+            evidence, reuse = [], 0 / length
         named = min(scoring.max_named_bonus,
-                    sum(weights.program / math.sqrt(spread[name]) for name in programs)
+                    (sum(weights.program / math.sqrt(spread[name]) for name in programs) if programs else 0)
                     + weights.target * len(targets))
-        raw = weights.text * cosines[position] + weights.reuse * reuse + named
+        raw = weights.text * cosine + weights.reuse * reuse + named
         factor = factors[upper.doc_id] * (scoring.retrospective_factor if upper.retrospective else 1.0)
         score = round(min(1.0, raw) * factor, 4)
         # a name mentioned in passing (双减 in a list of inspection areas) does not make a pair
         # direct: the passages must also be about the same thing
-        topical = cosines[position] >= scoring.direct_min_relative_text * best_cosine
-        if not topical:
+        if cosine < topical_cosine:
             programs = []
             # a number set for the same indicator is itself the topic: a list of targets (the
             # plan's goals, a 专栏) shares few words with a measure that carries one of them out
-            if cosines[position] < scoring.direct_target_relative_text * scoring.direct_min_relative_text * best_cosine:
+            if cosine < target_cosine:
                 targets = []
-        programs = specific_names(programs, measure, upper, kinds or {}, settings)
         scored.append((score, upper, programs, targets, reuse, evidence))
     scored.sort(key=lambda item: (-item[0], item[1].doc_id, item[1].label))
     return scored

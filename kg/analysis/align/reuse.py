@@ -12,9 +12,10 @@ from collections import Counter, OrderedDict, defaultdict
 from dataclasses import dataclass
 from typing import Iterable, Optional
 
+from kg.analysis.align.heap import collect_cycles_later
 from kg.analysis.align.names import QUOTED_NAME, attach_names, normalise_name
 from kg.analysis.align.units import Unit, alignable_units, measure_units, plain_text
-from kg.analysis.align.verbatim import seed_index, verbatim_spans
+from kg.analysis.align.verbatim import seed_index, seed_starts, seed_windows, verbatim_spans
 from kg.analysis.results import CopiedSpan, DocumentReuse, MeasureReuse, Refinements
 from kg.records import Alignment, Corpus, Mention
 from kg.resources import AlignmentSettings, alignment_settings
@@ -71,9 +72,9 @@ class _UpperDocument:
 
 
 class _UpperDocuments:
-    """Upper documents read on first use; the most recent few kept (the lower documents of one
-    government come one after another and share their uppers), so memory stays bounded: a seed
-    table is many times the size of its text."""
+    """Upper documents read on first use; the most recent few kept (``reuse_summary`` takes the
+    lower documents in the order of their upper documents, so each is read about once), so memory
+    stays bounded: a seed table is many times the size of its text."""
 
     def __init__(self, corpus: Corpus, mentions_by_doc: dict[str, list[Mention]], settings: AlignmentSettings,
                  keep: int = 16):
@@ -113,6 +114,7 @@ class _MentionsByStart:
         return [self.mentions[n] for n in sorted(found)]
 
 
+@collect_cycles_later
 def reuse_summary(corpus: Corpus, alignments: Optional[list[Alignment]] = None,
                   settings: Optional[AlignmentSettings] = None) -> dict[str, DocumentReuse]:
     """Per lower document: verbatim reuse (share of its measure text copied from any of its upper
@@ -121,7 +123,6 @@ def reuse_summary(corpus: Corpus, alignments: Optional[list[Alignment]] = None,
     Alignments with later context (``period == "later"``) are left out."""
     settings = settings or alignment_settings()
     alignments = corpus.alignments if alignments is None else alignments
-    reuse = settings.reuse
     by_lower: dict[str, list[Alignment]] = defaultdict(list)
     for alignment in alignments:
         # later context is no taking-up: a lower text cannot copy from or cover a later one
@@ -132,46 +133,59 @@ def reuse_summary(corpus: Corpus, alignments: Optional[list[Alignment]] = None,
     for mention in corpus.mentions:
         mentions_by_doc[mention.doc_id].append(mention)
     upper_documents = _UpperDocuments(corpus, mentions_by_doc, settings)
+    upper_ids = {doc_id: sorted({a.upper_doc for a in rows if a.upper_doc}) for doc_id, rows in by_lower.items()}
     summary: dict[str, DocumentReuse] = {}
-    for doc_id, rows in by_lower.items():
-        document = corpus.document(doc_id)
-        uppers = {u: upper_documents[u] for u in sorted({a.upper_doc for a in rows if a.upper_doc})}
-        upper_names: set[str] = set()
-        for upper in uppers.values():
-            upper_names |= upper.names
-        upper_plain = "".join(upper.plain for upper in uppers.values())
-        doc_mentions = _MentionsByStart(mentions_by_doc.get(doc_id, []))
-        local_measures = {a.lower_measure for a in rows if a.local_only}
-        measures, copied_total, length_total = [], 0, 0
-        for unit in measure_units(document, corpus.sections.get(doc_id, []), settings):
-            spans = []
-            for upper_doc, upper in uppers.items():
-                for ls, le, us, ue in verbatim_spans(unit.text, upper.text, reuse.seed_chars,
-                                                     reuse.min_chars, upper.seeds):
-                    spans.append((unit.doc_offset(ls), unit.doc_offset(ls) + le - ls, upper_doc, us, ue))
-            copied = [(s, e) for s, e, *_ in spans]
-            length = len(unit.text)
-            copied_len = _union_length(copied)
-            copied_total, length_total = copied_total + copied_len, length_total + length
-            inside = doc_mentions.inside(unit)
-            measures.append(MeasureReuse(
-                measure=unit.label, title=unit.title, reuse=round(copied_len / max(1, length), 4),
-                copied=[CopiedSpan(lower_start=s, lower_end=e, upper_doc=u, upper_start=us, upper_end=ue,
-                                   text=document.text[s:e]) for s, e, u, us, ue in spans],
-                local_only=unit.label in local_measures,
-                refinements=refinements(unit.text, unit.pieces[0][0], copied, inside, upper_names,
-                                        settings, upper_plain),
-            ))
-        taken = {(a.upper_doc, a.upper_measure) for a in rows if not a.local_only}
-        coverage = {u: round(sum((u, x.label) in taken for x in upper.units) / max(1, len(upper.units)), 4)
-                    for u, upper in uppers.items()}
-        programs = Counter(p for a in rows for p in a.shared_programs)
-        summary[doc_id] = DocumentReuse(
-            measures=measures,
-            reuse=round(copied_total / max(1, length_total), 4),
-            coverage=coverage,
-            local_share=round(sum(m.local_only for m in measures) / max(1, len(measures)), 4),
-            direct_share=round(len({a.lower_measure for a in rows if a.strength == "direct"}) / max(1, len(measures)), 4),
-            top_programs=programs.most_common(10),
-        )
-    return summary
+    # lower documents with the same upper documents one after another, so that each upper
+    # document is read about once however small the cache; reported in the alignments' order
+    for doc_id in sorted(by_lower, key=lambda d: upper_ids[d]):
+        summary[doc_id] = _document_reuse(corpus, doc_id, by_lower[doc_id],
+                                          {u: upper_documents[u] for u in upper_ids[doc_id]},
+                                          mentions_by_doc, settings)
+    return {doc_id: summary[doc_id] for doc_id in by_lower}
+
+
+def _document_reuse(corpus: Corpus, doc_id: str, rows: list[Alignment], uppers: dict[str, _UpperDocument],
+                    mentions_by_doc: dict[str, list[Mention]], settings: AlignmentSettings) -> DocumentReuse:
+    """The reuse summary of one lower document (``rows``: its alignments, later context left out)."""
+    reuse = settings.reuse
+    document = corpus.document(doc_id)
+    upper_names: set[str] = set()
+    for upper in uppers.values():
+        upper_names |= upper.names
+    upper_plain = "".join(upper.plain for upper in uppers.values())
+    doc_mentions = _MentionsByStart(mentions_by_doc.get(doc_id, []))
+    local_measures = {a.lower_measure for a in rows if a.local_only}
+    measures, copied_total, length_total = [], 0, 0
+    for unit in measure_units(document, corpus.sections.get(doc_id, []), settings):
+        spans = []
+        windows = seed_windows(unit.text, reuse.seed_chars)  # cut once, looked up in every upper text
+        for upper_doc, upper in uppers.items():
+            starts = seed_starts(unit.text, upper.seeds, reuse.seed_chars, windows)
+            for ls, le, us, ue in verbatim_spans(unit.text, upper.text, reuse.seed_chars,
+                                                 reuse.min_chars, upper.seeds, starts=starts):
+                spans.append((unit.doc_offset(ls), unit.doc_offset(ls) + le - ls, upper_doc, us, ue))
+        copied = [(s, e) for s, e, *_ in spans]
+        length = len(unit.text)
+        copied_len = _union_length(copied)
+        copied_total, length_total = copied_total + copied_len, length_total + length
+        inside = doc_mentions.inside(unit)
+        measures.append(MeasureReuse(
+            measure=unit.label, title=unit.title, reuse=round(copied_len / max(1, length), 4),
+            copied=[CopiedSpan(lower_start=s, lower_end=e, upper_doc=u, upper_start=us, upper_end=ue,
+                               text=document.text[s:e]) for s, e, u, us, ue in spans],
+            local_only=unit.label in local_measures,
+            refinements=refinements(unit.text, unit.pieces[0][0], copied, inside, upper_names,
+                                    settings, upper_plain),
+        ))
+    taken = {(a.upper_doc, a.upper_measure) for a in rows if not a.local_only}
+    coverage = {u: round(sum((u, x.label) in taken for x in upper.units) / max(1, len(upper.units)), 4)
+                for u, upper in uppers.items()}
+    programs = Counter(p for a in rows for p in a.shared_programs)
+    return DocumentReuse(
+        measures=measures,
+        reuse=round(copied_total / max(1, length_total), 4),
+        coverage=coverage,
+        local_share=round(sum(m.local_only for m in measures) / max(1, len(measures)), 4),
+        direct_share=round(len({a.lower_measure for a in rows if a.strength == "direct"}) / max(1, len(measures)), 4),
+        top_programs=programs.most_common(10),
+    )

@@ -10,7 +10,8 @@ import math
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from itertools import accumulate
+from itertools import accumulate, repeat
+from operator import mul, truediv
 from typing import Iterable, Optional
 
 import numpy as np
@@ -29,22 +30,40 @@ def _stop_mask(text: str, stop_phrases: Iterable[str]) -> list[bool]:
     return mask
 
 
-def char_ngrams(text: str, sizes: Iterable[int], stop_phrases: Iterable[str] = ()) -> Counter:
-    """Character n-grams inside runs of word characters, minus n-grams wholly inside a stop phrase."""
+def char_ngrams(text: str, sizes: Iterable[int], stop_phrases: Iterable[str] = (),
+                words: Optional[dict] = None) -> Counter:
+    """Character n-grams inside runs of word characters, minus n-grams wholly inside a stop phrase.
+    ``words``: a dict kept across calls, where each word's n-grams are cut once (policy texts
+    repeat their words over and over); the caller drops it when done."""
     counts: Counter = Counter()
     text = BOOKMARK.sub(" ", text)
-    present = [phrase for phrase in stop_phrases if phrase in text]  # most words contain none
+    sizes = tuple(sizes)
+    present = tuple(phrase for phrase in stop_phrases if phrase in text)  # most words contain none
+    cut = None if words is None else words.setdefault((sizes, present), {})
     for run in WORD_RUN.finditer(text):
         word = run.group()
-        mask = _stop_mask(word, present) if present else None
-        if mask is not None and not any(mask):
-            mask = None
-        for n in sizes:
-            if mask is None:
-                counts.update(word[i:i + n] for i in range(len(word) - n + 1))
-            else:
-                counts.update(word[i:i + n] for i in range(len(word) - n + 1) if not all(mask[i:i + n]))
+        grams = None if cut is None else cut.get(word)
+        if grams is None:
+            grams = _word_ngrams(word, sizes, present)
+            if cut is not None:
+                cut[word] = grams
+        counts.update(grams)
     return counts
+
+
+def _word_ngrams(word: str, sizes: tuple[int, ...], stop_phrases: tuple[str, ...]) -> tuple[str, ...]:
+    """A word's n-grams, size after size, minus those wholly inside a stop phrase."""
+    present = [phrase for phrase in stop_phrases if phrase in word]
+    mask = _stop_mask(word, present) if present else None
+    if mask is not None and not any(mask):
+        mask = None
+    grams: list[str] = []
+    for n in sizes:
+        if mask is None:
+            grams.extend(word[i:i + n] for i in range(len(word) - n + 1))
+        else:
+            grams.extend(word[i:i + n] for i in range(len(word) - n + 1) if not all(mask[i:i + n]))
+    return tuple(grams)
 
 
 @dataclass
@@ -74,7 +93,9 @@ class NgramIndex:
 
     def __init__(self, units: list[Unit], corpus_units: list[Unit], settings: AlignmentSettings):
         self.sizes, self.stop = settings.similarity.ngram_sizes, settings.similarity.stop_phrases
-        grams = {id(u): char_ngrams(u.text, self.sizes, self.stop) for u in corpus_units}
+        words: dict = {}  # the n-grams of each word, while the index is made
+        grams = {id(u): char_ngrams(u.text, self.sizes, self.stop, words) for u in corpus_units}
+        del words
         df: Counter = Counter()
         for counts in grams.values():
             df.update(counts.keys())
@@ -113,23 +134,23 @@ class NgramIndex:
                 for doc_id, code in codes.items()}
 
     def vectorise(self, counts: Counter) -> dict[str, float]:
-        vector = {g: (1 + math.log(c)) * self.idf.get(g, 1.0) for g, c in counts.items()}
-        norm = math.sqrt(sum(w * w for w in vector.values())) or 1.0
-        return {g: w / norm for g, w in vector.items()}
+        """(1 + log tf) * idf, L2-normalised; summed in the n-grams' order, by ``map`` for speed."""
+        grams = list(counts)
+        weights = list(map(mul, map((1.0).__add__, map(math.log, counts.values())),
+                           map(self.idf.get, grams, repeat(1.0))))
+        norm = math.sqrt(sum(map(mul, weights, weights))) or 1.0
+        return dict(zip(grams, map(truediv, weights, repeat(norm))))
 
     def search(self, vector: dict[str, float], allowed: Optional[set[str]] = None) -> dict[int, float]:
         """Unit position -> cosine, for units of ``allowed`` documents sharing any n-gram
         (in the order a unit is first reached, n-gram by n-gram)."""
         postings = self._all if allowed is None else self._restricted(frozenset(allowed))
-        ids, weights = [], []
-        for gram, weight in vector.items():
-            number = self.gram_ids.get(gram)
-            if number is not None:
-                ids.append(number)
-                weights.append(weight)
-        if not ids:
+        numbers = np.fromiter(map(self.gram_ids.get, vector, repeat(-1)), dtype=np.int64, count=len(vector))
+        indexed = numbers >= 0  # an n-gram no upper passage has reaches nothing
+        numbers = numbers[indexed]
+        if not len(numbers):
             return {}
-        numbers = np.array(ids, dtype=np.int64)
+        weights = np.fromiter(vector.values(), dtype=np.float64, count=len(vector))[indexed]
         starts, ends = postings.bounds(numbers)
         lengths = ends - starts
         total = int(lengths.sum())
@@ -139,7 +160,7 @@ class NgramIndex:
         shift = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
         gathered = shift + np.arange(total)
         positions = postings.positions[gathered]
-        products = np.repeat(np.array(weights, dtype=np.float64), lengths) * postings.weights[gathered]
+        products = np.repeat(weights, lengths) * postings.weights[gathered]
         # summed per unit reached (not per unit of the index: that would read the whole corpus per query)
         reached, first, inverse = np.unique(positions, return_index=True, return_inverse=True)
         sums = np.bincount(inverse.ravel(), weights=products, minlength=len(reached))
