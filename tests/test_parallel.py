@@ -94,3 +94,21 @@ def test_dask_missing_is_an_installation_error(monkeypatch, corpus_dir, tmp_path
         build(corpus_dir, tmp_path / "build", dask="tcp://127.0.0.1:1")
     assert "pip install 'policy-kg[dask]'" in str(raised.value)
     assert raised.value.exit_code == 3
+
+
+def test_alignment_on_two_forked_workers_is_the_same(loaded_corpus):
+    """align(workers=2) scores the lower documents in forked workers that inherit the indexes;
+    every alignment, its rank, score and evidence, must be what one process gives."""
+    from kg.analysis.align import align
+
+    alone = align(loaded_corpus, workers=1)
+    assert alone and align(loaded_corpus, workers=2) == alone
+
+
+def test_forked_map_keeps_the_order_and_reads_what_the_parent_built():
+    from kg.parallel import forked_map
+
+    built_here = {number: number * number for number in range(50)}  # inherited by the workers, never pickled
+    items = [list(range(start, min(start + 7, 50))) for start in range(0, 50, 7)]
+    squares = forked_map(lambda chunk: [built_here[n] for n in chunk], items, workers=2)
+    assert [n for chunk in squares for n in chunk] == [n * n for n in range(50)]
