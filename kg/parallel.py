@@ -16,30 +16,25 @@ import ctypes
 import functools
 import hashlib
 import json
-import multiprocessing
 import os
 import pickle
-import threading
 import time
 import traceback
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Optional, TypeVar
+from typing import Callable, Iterable, Iterator, Optional
 
 from kg.components import jieba_segmenter
 from kg.errors import InputError, KGError, MissingDependency
 from kg.extract import extract, make_pipeline
+from kg.fanout import CHUNKS_PER_WORKER, pool_context
 from kg.ner import MODEL_DIR
 from kg.records import Document, DocumentAnalysis, Mention, Section, record_dict
 from kg.resources import ONTOLOGY_DIR
 from kg.structure import parse_structure
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-# a chunk is the unit sent to a worker: small enough that two workers end together, large
-# enough that sending it costs little beside analysing it
-CHUNKS_PER_WORKER = 4
-Item, Result = TypeVar("Item"), TypeVar("Result")
 DASK_INSTALL = "pip install 'policy-kg[dask]'"
 
 
@@ -260,15 +255,6 @@ def longest_first(chunks: list[list[Document]]) -> list[int]:
     return sorted(range(len(chunks)), key=lambda n: -sum(len(d.text) for d in chunks[n]))
 
 
-def _pool_context():
-    """fork when this process runs one thread (workers start at once, with kg already imported);
-    forking a process with threads (a Dask client, a browser driver) can deadlock, so then forkserver."""
-    methods = multiprocessing.get_all_start_methods()
-    if "fork" in methods and threading.active_count() == 1:
-        return multiprocessing.get_context("fork")
-    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-
-
 def default_workers() -> int:
     """The cores this process may run on."""
     try:
@@ -331,7 +317,7 @@ def analyse_documents(
 
 def _in_pool(documents: list[Document], corpus_dir: str, settings: PipelineSettings,
              workers: int) -> Iterator[ChunkResult]:
-    context = _pool_context()
+    context = pool_context()
     if context.get_start_method() == "fork":
         # the first document is analysed here: it loads the model, jieba and the gazetteers once,
         # and the workers forked after it start with them loaded instead of each loading its own
@@ -345,32 +331,6 @@ def _in_pool(documents: list[Document], corpus_dir: str, settings: PipelineSetti
         futures = {n: pool.submit(analyse_chunk, chunks[n], corpus_dir, settings) for n in longest_first(chunks)}
         for number in range(len(chunks)):
             yield futures[number].result()
-
-
-def forked_map(function: Callable[[Item], Result], items: list[Item], workers: int) -> list[Result]:
-    """``[function(item) for item in items]``, in order, spread over ``workers`` forked processes.
-
-    For a corpus-wide stage whose per-item work reads large indexes built here (alignment): the
-    workers are forked after they are built and inherit them, so only the items and the results
-    are pickled, never the function or what it reads. In this process when ``workers`` is 1,
-    there are fewer than two items, or forking is not safe here (see ``_pool_context``)."""
-    global _FORKED_FUNCTION
-    context = _pool_context()
-    if workers <= 1 or len(items) < 2 or context.get_start_method() != "fork":
-        return [function(item) for item in items]
-    _FORKED_FUNCTION = function
-    try:
-        with ProcessPoolExecutor(max_workers=min(workers, len(items)), mp_context=context) as pool:
-            return list(pool.map(_call_forked_function, items))
-    finally:
-        _FORKED_FUNCTION = None
-
-
-_FORKED_FUNCTION: Optional[Callable] = None  # what forked_map's workers run: set before they fork
-
-
-def _call_forked_function(item):
-    return _FORKED_FUNCTION(item)
 
 
 def _on_dask(documents: list[Document], corpus_dir: str, settings: PipelineSettings,

@@ -13,7 +13,7 @@ KG = Path(__file__).resolve().parent.parent / "kg"
 
 # earliest first; a module belongs to the longest prefix that names it
 LAYERS = [
-    ["kg.errors"], ["kg.resources"], ["kg.script"], ["kg.records"], ["kg.text"], ["kg.fileio"],
+    ["kg.errors", "kg.fanout"], ["kg.resources"], ["kg.script"], ["kg.records"], ["kg.text"], ["kg.fileio"],
     ["kg.places", "kg.lexicon"], ["kg.governments"],
     ["kg.ingest"], ["kg.structure"], ["kg.ner"], ["kg.components", "kg.extract"], ["kg.indicators", "kg.link"],
     ["kg.relations"], ["kg.analysis"], ["kg.rdf.namespace"], ["kg.rdf.relations"], ["kg.rdf.graph"], ["kg.rdf.store"], ["kg.rdf.query", "kg.rdf.validate", "kg.rdf.export", "kg.rdf"],

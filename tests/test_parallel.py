@@ -106,7 +106,7 @@ def test_alignment_on_two_forked_workers_is_the_same(loaded_corpus):
 
 
 def test_forked_map_keeps_the_order_and_reads_what_the_parent_built():
-    from kg.parallel import forked_map
+    from kg.fanout import forked_map
 
     built_here = {number: number * number for number in range(50)}  # inherited by the workers, never pickled
     items = [list(range(start, min(start + 7, 50))) for start in range(0, 50, 7)]

@@ -22,7 +22,7 @@ from kg.analysis.align.similarity import NgramIndex
 from kg.analysis.align.units import Unit, alignable_units, measure_units
 from kg.analysis.align.verbatim import SeedFinder, evidence_spans
 from kg.analysis.hierarchy import PeriodRelation, RegionIndex, context_documents, period_relation, upper_documents
-from kg.parallel import CHUNKS_PER_WORKER, forked_map
+from kg.fanout import CHUNKS_PER_WORKER, forked_map
 from kg.records import Alignment, Corpus
 from kg.resources import AlignmentSettings, ScoringSettings, alignment_settings, lexicon
 
