@@ -10,7 +10,7 @@ from __future__ import annotations
 import multiprocessing
 import threading
 from concurrent.futures import ProcessPoolExecutor
-from typing import Callable, Optional, TypeVar
+from typing import Callable, Optional, Sequence, TypeVar
 
 Item, Result = TypeVar("Item"), TypeVar("Result")
 # a chunk is the unit sent to a worker: small enough that two workers end together, large
@@ -25,6 +25,22 @@ def pool_context():
     if "fork" in methods and threading.active_count() == 1:
         return multiprocessing.get_context("fork")
     return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+
+
+def balanced_chunks(items: Sequence[Item], weight: Callable[[Item], int], count: int) -> list[list[Item]]:
+    """``items`` in order, cut into about ``count`` consecutive runs of about the same total
+    ``weight``: the output order is the input order, and one heavy item does not keep a worker
+    busy alone."""
+    target = max(1, sum(map(weight, items)) / max(1, count))
+    chunks: list[list[Item]] = []
+    size = 0
+    for item in items:
+        if not chunks or size >= target:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(item)
+        size += weight(item)
+    return chunks
 
 
 def forked_map(function: Callable[[Item], Result], items: list[Item], workers: int) -> list[Result]:

@@ -28,7 +28,7 @@ from typing import Callable, Iterable, Iterator, Optional
 from kg.components import jieba_segmenter
 from kg.errors import InputError, KGError, MissingDependency
 from kg.extract import extract, make_pipeline
-from kg.fanout import CHUNKS_PER_WORKER, pool_context
+from kg.fanout import CHUNKS_PER_WORKER, balanced_chunks, pool_context
 from kg.ner import MODEL_DIR
 from kg.records import Document, DocumentAnalysis, Mention, Section, record_dict
 from kg.resources import ONTOLOGY_DIR
@@ -236,18 +236,8 @@ def document_error(corpus_dir: Path | str, document: Document, err: Exception) -
 # --------------------------------------------------------------------------- fanning out
 
 def chunked(documents: list[Document], workers: int) -> list[list[Document]]:
-    """Consecutive chunks of about the same length of text, CHUNKS_PER_WORKER per worker: the
-    output order is the input order, and one long plan does not keep a worker busy alone."""
-    target = sum(len(d.text) for d in documents) / (workers * CHUNKS_PER_WORKER)
-    chunks: list[list[Document]] = []
-    length = 0
-    for document in documents:
-        if not chunks or length >= target:
-            chunks.append([])
-            length = 0
-        chunks[-1].append(document)
-        length += len(document.text)
-    return chunks
+    """Consecutive chunks of about the same length of text, CHUNKS_PER_WORKER per worker."""
+    return balanced_chunks(documents, lambda document: len(document.text), workers * CHUNKS_PER_WORKER)
 
 
 def longest_first(chunks: list[list[Document]]) -> list[int]:

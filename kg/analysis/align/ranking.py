@@ -22,7 +22,7 @@ from kg.analysis.align.similarity import NgramIndex
 from kg.analysis.align.units import Unit, alignable_units, measure_units
 from kg.analysis.align.verbatim import SeedFinder, evidence_spans
 from kg.analysis.hierarchy import PeriodRelation, RegionIndex, context_documents, period_relation, upper_documents
-from kg.fanout import CHUNKS_PER_WORKER, forked_map
+from kg.fanout import CHUNKS_PER_WORKER, balanced_chunks, forked_map
 from kg.records import Alignment, Corpus
 from kg.resources import AlignmentSettings, ScoringSettings, alignment_settings, lexicon
 
@@ -132,22 +132,8 @@ def align(corpus: Corpus, lower: Optional[str | list[str]] = None, upper: Option
                 alignments.extend(_ranked(measure, scored, documents, top_k, scoring, kinds, settings))
         return alignments
 
-    chunks = _balanced_chunks(list(plan), {d: len(lower_units[d]) for d in plan}, workers * CHUNKS_PER_WORKER)
+    chunks = balanced_chunks(list(plan), lambda doc_id: len(lower_units[doc_id]), workers * CHUNKS_PER_WORKER)
     return [alignment for part in forked_map(align_documents, chunks, workers) for alignment in part]
-
-
-def _balanced_chunks(doc_ids: list[str], measures: dict[str, int], count: int) -> list[list[str]]:
-    """``doc_ids`` in order, cut into about ``count`` runs of about as many measures each."""
-    target = max(1, sum(measures.values()) / max(1, count))
-    chunks: list[list[str]] = []
-    size = 0
-    for doc_id in doc_ids:
-        if not chunks or size >= target:
-            chunks.append([])
-            size = 0
-        chunks[-1].append(doc_id)
-        size += measures[doc_id]
-    return chunks
 
 
 Scored = tuple[float, Unit, list[str], list[str], float, list]
