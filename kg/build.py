@@ -9,6 +9,8 @@ half-written `build/`. A document whose analysis fails is reported in one line a
 Structure and extract run per document, in worker processes or on a Dask cluster
 (`kg.parallel`), and are taken from the previous build's cache when the document and the
 pipeline are unchanged (`kg.builddir.AnalysisCache`); the corpus-wide stages run here, always.
+Tables, reports and views are written by a forked process (`kg.fanout.beside`) while this one
+writes the graph and the store: both read the finished corpus and write different files.
 """
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ from kg.builddir import AnalysisCache, load_corpus, write_tables
 from kg.errors import InputError
 from kg.evaluate import CATEGORIES, EvalReport, Score, evaluate, load_keys
 from kg.extract import extract
+from kg.fanout import beside
 from kg.fileio import build_directory, check_build_target, read_build_marker
 from kg.ingest import Disagreement, ingest_corpus
 from kg.lexicon import Lexicon, load_lexicon
@@ -60,7 +63,7 @@ class BuildSummary:
     errors: list[InputError] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)  # worth knowing, not errors (e.g. ids from file names)
     disagreements: list[Disagreement] = field(default_factory=list)
-    seconds: dict[str, float] = field(default_factory=dict)  # stage -> wall time
+    seconds: dict[str, float] = field(default_factory=dict)  # stage -> wall time (tables, reports and views overlap graph and export)
     from_cache: int = 0  # documents whose structure and extract came from the previous build's cache
     analysed: int = 0  # documents that went to structure and extract (cached or not)
 
@@ -246,21 +249,19 @@ def build(
         reasons = "; ".join(str(e) for e in summary.errors) or "no .txt, .docx, .pdf or .html files"
         raise InputError(corpus_dir, f"nothing to build: {reasons}")
     with build_directory(target) as staging:
-        with timed("tables"):
-            write_tables(corpus, staging)
-            if cache is not None:
-                cache.write(staging)
-        with timed("graph"):
-            summary.triples = write_graph(corpus, staging)  # graph.trig, graph.ttl, store/
-        with timed("export"):
-            export_networks(staging)  # GraphML and GEXF of one network; JSON-LD on demand: `kg export --format jsonld`
-        if reports:
-            with timed("reports"):
-                write_alignment_report(corpus, staging / "reports")
-                write_continuity_report(corpus, staging / "reports")
-        if views:
-            with timed("views"):
-                write_views(staging, staging / "views", corpus=corpus)
+        # tables, reports and views read the corpus only: a forked process writes them while this
+        # one writes the graph and the store (whose bulk load leaves the second core half idle)
+        pages = beside(lambda report: _write_tables_and_pages(corpus, staging, cache, reports, views, report),
+                       on_report=stages)
+        try:
+            with timed("graph"):
+                summary.triples = write_graph(corpus, staging)  # graph.trig, graph.ttl, store/
+            with timed("export"):
+                export_networks(staging)  # GraphML and GEXF of one network; JSON-LD on demand: `kg export --format jsonld`
+        except BaseException:
+            pages.cancel()
+            raise
+        summary.seconds.update(pages.result())
     summary.documents = [d.meta for d in corpus.documents]
     summary.concepts = sum(1 for c in corpus.concepts if c.scheme == "programs")
     summary.indicators = sum(1 for c in corpus.concepts if c.scheme == "indicators")
@@ -268,6 +269,25 @@ def build(
     for mention in corpus.mentions:
         summary.mention_counts.setdefault(mention.doc_id, Counter())[mention.type] += 1
     return summary
+
+
+def _write_tables_and_pages(corpus: Corpus, staging: Path, cache: Optional[AnalysisCache], reports: bool,
+                            views: bool, listener: Optional[StageListener]) -> dict[str, float]:
+    """The build's tables (and cache), reports and views; returns each stage's seconds."""
+    summary = BuildSummary(out_dir=staging)
+    timed = stage_timer(summary, listener)
+    with timed("tables"):
+        write_tables(corpus, staging)
+        if cache is not None:
+            cache.write(staging)
+    if reports:
+        with timed("reports"):
+            write_alignment_report(corpus, staging / "reports")
+            write_continuity_report(corpus, staging / "reports")
+    if views:
+        with timed("views"):
+            write_views(staging, staging / "views", corpus=corpus)
+    return summary.seconds
 
 
 def evaluate_left_out(gold_dir: Path | str, corpus_dir: Path | str, use_lexicon: bool = True,

@@ -14,6 +14,18 @@ class KGError(Exception):
 
     exit_code = 2
 
+    def __reduce__(self):
+        # pickled (back from a worker process) as its state: each subclass's __init__ takes
+        # other arguments than the message that Exception would call it with
+        return _rebuilt_error, (type(self), self.args, self.__dict__)
+
+
+def _rebuilt_error(kind: type, args: tuple, state: dict) -> KGError:
+    error = kind.__new__(kind)
+    error.args = args
+    error.__dict__.update(state)
+    return error
+
 
 class InputError(KGError):
     """A file or option the tool cannot use. Message: one line naming the file and the problem."""

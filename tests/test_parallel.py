@@ -112,3 +112,80 @@ def test_forked_map_keeps_the_order_and_reads_what_the_parent_built():
     items = [list(range(start, min(start + 7, 50))) for start in range(0, 50, 7)]
     squares = forked_map(lambda chunk: [built_here[n] for n in chunk], items, workers=2)
     assert [n for chunk in squares for n in chunk] == [n * n for n in range(50)]
+
+
+@pytest.fixture
+def forking(monkeypatch):
+    """Fork whatever threads earlier tests left (a Dask cluster's): this module's children do
+    nothing that could deadlock on them."""
+    import multiprocessing
+
+    import kg.fanout
+
+    monkeypatch.setattr(kg.fanout, "pool_context", lambda: multiprocessing.get_context("fork"))
+
+
+def test_beside_runs_in_another_process_and_relays_its_reports_in_order(forking):
+    import os
+
+    from kg.fanout import beside
+
+    built_here = list(range(1000))  # inherited by the child, never pickled
+    heard = []
+
+    def work(report):
+        for step in ("first", "second"):
+            report(step, os.getpid())
+        return sum(built_here)
+
+    assert beside(work, on_report=lambda step, pid: heard.append((step, pid))).result() == sum(range(1000))
+    assert [step for step, _ in heard] == ["first", "second"]
+    assert {pid for _, pid in heard} != {os.getpid()}  # the work ran in a forked child
+
+
+def test_beside_without_fork_runs_here_when_the_result_is_asked_for(monkeypatch):
+    import multiprocessing
+    import os
+
+    import kg.fanout
+
+    monkeypatch.setattr(kg.fanout, "pool_context", lambda: multiprocessing.get_context("spawn"))
+    heard = []
+    later = kg.fanout.beside(lambda report: report(os.getpid()) or "done", on_report=heard.append)
+    assert heard == []  # nothing ran yet
+    assert later.result() == "done" and heard == [os.getpid()]
+
+
+def test_beside_raises_the_childs_error_with_its_type_and_fields(forking):
+    from kg.errors import InputError
+    from kg.fanout import beside
+
+    def fail(_report):
+        raise InputError("views/x.html", "cannot be written")
+
+    with pytest.raises(InputError, match="views/x.html: cannot be written") as raised:
+        beside(fail).result()
+    assert (raised.value.path, raised.value.problem, raised.value.exit_code) == ("views/x.html", "cannot be written", 2)
+
+
+def test_beside_says_so_when_the_child_dies_without_a_result(forking):
+    import os
+
+    from kg.fanout import beside
+
+    with pytest.raises(RuntimeError, match="without a result.*exit code 3"):
+        beside(lambda _report: os._exit(3)).result()
+
+
+def test_a_build_whose_pages_fail_leaves_no_build(corpus_dir, tmp_path, monkeypatch):
+    """The pages are written in the child: its error stops the build as one in this process would."""
+    import kg.build
+    from kg.errors import InputError
+
+    def broken(*_args, **_kwargs):
+        raise InputError("reports", "disk full")
+
+    monkeypatch.setattr(kg.build, "write_continuity_report", broken)
+    with pytest.raises(InputError, match="reports: disk full"):
+        build(corpus_dir, tmp_path / "build", workers=1, views=False, use_cache=False)
+    assert not (tmp_path / "build").exists()

@@ -6,8 +6,6 @@ import re
 from collections import Counter, defaultdict
 from typing import Optional
 
-import networkx as nx
-
 from kg.records import Corpus, Mention
 from kg.views.canvas import (
     LEVEL_COLOURS, LEVEL_ORDER, TYPE_COLOURS, add_year_axis, doc_node_id, document_label, measure_node_id,
@@ -49,22 +47,10 @@ def program_view(corpus: Corpus, program_key: str, max_related: int = 15) -> Vie
     docs = sorted({doc_id for doc_id, _ in measures}, key=lambda d: (ev.doc_year(d) or 0, d))
     years = sorted({ev.doc_year(d) or 0 for d in docs})
     centre = f"program:{program_key}"
-    fixed: dict[str, tuple[float, float]] = {centre: (0.0, -0.9)}
-    columns = {year: column for column, year in enumerate(years)}
-    stacked: Counter = Counter()  # documents of each year placed so far
-    for doc_id in docs:  # a timeline: one column per year, documents of a year stacked
-        year = ev.doc_year(doc_id) or 0
-        x = -0.9 + 1.8 * columns[year] / max(len(years) - 1, 1) if len(years) > 1 else 0.0
-        fixed[doc_node_id(doc_id)] = (x, -0.4 + 0.35 * stacked[year])
-        stacked[year] += 1
-    graph = nx.Graph()
-    graph.add_nodes_from(fixed)
-    for doc_id, measure in measures:
-        graph.add_edge(measure_node_id(doc_id, measure), doc_node_id(doc_id))
-    for key in top_related:
-        for m in related_evidence[key]:
-            graph.add_edge(f"program:{key}", measure_node_id(m.doc_id, m.measure or "preamble"))
-    positions = scaled_positions(nx.spring_layout(graph, pos=fixed, fixed=list(fixed), seed=7, iterations=80), 1400)
+    positions = scaled_positions(timeline_layout(centre, docs, [ev.doc_year(d) or 0 for d in docs], list(measures),
+                                                 {f"program:{key}": sorted({(m.doc_id, m.measure or "preamble")
+                                                                             for m in related_evidence[key]})
+                                                  for key in top_related}), 1400)
 
     net = new_network()
     add_year_axis(net, {d: (positions[doc_node_id(d)][0], ev.doc_year(d)) for d in docs},
@@ -112,6 +98,56 @@ def program_view(corpus: Corpus, program_key: str, max_related: int = 15) -> Vie
                   if lv in {ev.doc_level(d) for d in docs}],
         frame=PROGRAM_FRAME,
     )
+
+
+# the timeline's grid, in layout units (1 unit = 700 canvas pixels at the page's scale)
+COLUMN_GAP = 0.75  # between years: a document box (two lines of 12 characters) and a margin
+MEASURE_GAP = 0.05  # between the measures under a document box
+MEASURES_PER_ROW = 10  # a box's width of measures
+BOX_TO_MEASURES = 0.1  # from a box's centre down to its first row of measures
+DOCUMENT_GAP = 0.1  # from a document's last row of measures down to the next box
+
+
+def timeline_layout(centre: str, docs: list[str], years: list[int], measures: list[tuple[str, str]],
+                    related: dict[str, list[tuple[str, str]]]) -> dict[str, tuple[float, float]]:
+    """Positions of the program view's nodes (layout units), each placed once: time linear in nodes.
+
+    The program on top; its documents below it, one column per year (``docs`` in year order,
+    ``years`` beside them), those of a year stacked; each document's measures in rows under its
+    box; the programs named beside it in a row underneath, ordered by the mean column of the
+    measures they share (``related``: node id -> those measures).
+    A force layout placed the measures before, comparing every pair of nodes: minutes for the
+    thousands of measures a widespread program has in a province's plans, and the measures
+    ended up under other documents' boxes.
+    """
+    columns = {year: column for column, year in enumerate(sorted(set(years)))}
+    of_document: dict[str, list[str]] = defaultdict(list)
+    for doc_id, measure in measures:
+        of_document[doc_id].append(measure)
+    positions: dict[str, tuple[float, float]] = {}
+    next_top: dict[int, float] = defaultdict(float)  # per column: where its next box goes
+    for doc_id, year in zip(docs, years):
+        x, y = COLUMN_GAP * columns[year], next_top[columns[year]]
+        positions[doc_node_id(doc_id)] = (x, y)
+        labels = of_document.get(doc_id, [])
+        for number, label in enumerate(labels):
+            row, place = divmod(number, MEASURES_PER_ROW)
+            in_row = min(MEASURES_PER_ROW, len(labels) - row * MEASURES_PER_ROW)
+            positions[measure_node_id(doc_id, label)] = (x + MEASURE_GAP * (place - (in_row - 1) / 2),
+                                                         y + BOX_TO_MEASURES + MEASURE_GAP * row)
+        rows = -(-len(labels) // MEASURES_PER_ROW)
+        next_top[columns[year]] = y + BOX_TO_MEASURES + MEASURE_GAP * max(rows - 1, 0) + DOCUMENT_GAP
+    right = COLUMN_GAP * max(len(columns) - 1, 0)
+    positions[centre] = (right / 2, -0.3)
+    bottom = max((y for y in next_top.values()), default=0.0) + 0.15
+    mean_x = {node: sum(positions[measure_node_id(*m)][0] for m in shared) / len(shared) if shared else 0.0
+              for node, shared in related.items()}
+    row = sorted(related, key=lambda node: (mean_x[node], node))
+    width = max(right, 0.3 * (len(row) - 1))  # room for each program's label
+    for number, node in enumerate(row):
+        positions[node] = (right / 2 - width / 2 + width * number / (len(row) - 1) if len(row) > 1 else right / 2,
+                           bottom)
+    return positions
 
 
 def safe_file_part(text: str) -> str:
