@@ -18,6 +18,7 @@ from kg.views import (
 )
 from kg.views.canvas import doc_node_id
 from kg.views.evidence import document_short_names
+from kg.views.program import timeline_layout
 from kg.views.html import safe_json
 from kg.views.overview import LABELLED_ENTITIES, MAX_OVERVIEW_ENTITIES
 
@@ -168,6 +169,25 @@ def test_program_view_is_a_timeline(corpus):
     assert {node["id"] for node in measures} == {"measure:city21|2", "measure:dist23|2"}
     related = {node["id"] for node in view.nodes if node.get("kind") == "program"} - {"program:jituan"}
     assert related == {"program:xinyouzhi"}  # named in the same measures; the XSS program is not
+
+
+def test_timeline_layout_gives_each_node_its_own_place_under_its_document():
+    docs, years = ["a16", "b16", "c21"], [2016, 2016, 2021]
+    measures = [("a16", str(n)) for n in range(1, 24)] + [("b16", "1"), ("c21", "1"), ("c21", "2")]
+    related = {"program:late": [("c21", "2")], "program:early": [("a16", "3"), ("b16", "1")]}
+    positions = timeline_layout("program:p", docs, years, measures, related)
+    box = {doc: positions[doc_node_id(doc)] for doc in docs}
+    assert box["a16"][0] == box["b16"][0] < box["c21"][0]  # a column per year, in year order
+    assert len(set(positions.values())) == len(positions)  # no two nodes on one spot
+    for doc, measure in measures:  # below its own box, above the next box of the column
+        x, y = positions[f"measure:{doc}|{measure}"]
+        assert y > box[doc][1] and abs(x - box[doc][0]) < 0.3
+        if doc == "a16":
+            assert y < box["b16"][1]
+    lowest = max(y for _, y in positions.values())
+    assert positions["program:p"][1] < min(y for _, y in box.values())  # the program on top
+    assert positions["program:early"][1] == positions["program:late"][1] == lowest  # the row underneath
+    assert positions["program:early"][0] < positions["program:late"][0]  # ordered by their measures' columns
 
 
 def test_alignment_edges_show_strength_and_reuse(corpus):
