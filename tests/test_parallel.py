@@ -3,11 +3,17 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import multiprocessing
+import os
 from pathlib import Path
 
 import pytest
 
+import kg.build
+import kg.fanout
 from kg.build import build
+from kg.errors import InputError
+from kg.fanout import beside
 from kg.ingest import ingest_corpus
 from kg.parallel import (
     DocumentAnalysis, DocumentFailure, PipelineSettings, analyse_documents, chunked, longest_first,
@@ -118,18 +124,10 @@ def test_forked_map_keeps_the_order_and_reads_what_the_parent_built():
 def forking(monkeypatch):
     """Fork whatever threads earlier tests left (a Dask cluster's): this module's children do
     nothing that could deadlock on them."""
-    import multiprocessing
-
-    import kg.fanout
-
     monkeypatch.setattr(kg.fanout, "pool_context", lambda: multiprocessing.get_context("fork"))
 
 
 def test_beside_runs_in_another_process_and_relays_its_reports_in_order(forking):
-    import os
-
-    from kg.fanout import beside
-
     built_here = list(range(1000))  # inherited by the child, never pickled
     heard = []
 
@@ -144,22 +142,14 @@ def test_beside_runs_in_another_process_and_relays_its_reports_in_order(forking)
 
 
 def test_beside_without_fork_runs_here_when_the_result_is_asked_for(monkeypatch):
-    import multiprocessing
-    import os
-
-    import kg.fanout
-
     monkeypatch.setattr(kg.fanout, "pool_context", lambda: multiprocessing.get_context("spawn"))
     heard = []
-    later = kg.fanout.beside(lambda report: report(os.getpid()) or "done", on_report=heard.append)
+    later = beside(lambda report: report(os.getpid()) or "done", on_report=heard.append)
     assert heard == []  # nothing ran yet
     assert later.result() == "done" and heard == [os.getpid()]
 
 
 def test_beside_raises_the_childs_error_with_its_type_and_fields(forking):
-    from kg.errors import InputError
-    from kg.fanout import beside
-
     def fail(_report):
         raise InputError("views/x.html", "cannot be written")
 
@@ -169,19 +159,12 @@ def test_beside_raises_the_childs_error_with_its_type_and_fields(forking):
 
 
 def test_beside_says_so_when_the_child_dies_without_a_result(forking):
-    import os
-
-    from kg.fanout import beside
-
     with pytest.raises(RuntimeError, match="without a result.*exit code 3"):
         beside(lambda _report: os._exit(3)).result()
 
 
 def test_a_build_whose_pages_fail_leaves_no_build(corpus_dir, tmp_path, monkeypatch):
     """The pages are written in the child: its error stops the build as one in this process would."""
-    import kg.build
-    from kg.errors import InputError
-
     def broken(*_args, **_kwargs):
         raise InputError("reports", "disk full")
 

@@ -18,9 +18,9 @@ from kg.views import (
 )
 from kg.views.canvas import doc_node_id
 from kg.views.evidence import document_short_names
-from kg.views.program import timeline_layout
 from kg.views.html import safe_json
 from kg.views.overview import LABELLED_ENTITIES, MAX_OVERVIEW_ENTITIES
+from kg.views.program import timeline_layout
 
 XSS_PROGRAM = '<img src=x onerror="window.__xss=1;alert(1)">工程'
 XSS_TITLE = "《</script><script>window.__xss=2;alert(2)</script>》"

@@ -44,13 +44,16 @@ def program_view(corpus: Corpus, program_key: str, max_related: int = 15) -> Vie
             related_evidence[entity_key(other)].append(other)
     top_related = [key for key, _ in related.most_common(max_related)]
 
+    related_measures = {key: sorted({(m.doc_id, m.measure or "preamble") for m in related_evidence[key]})
+                        for key in top_related}
+
     docs = sorted({doc_id for doc_id, _ in measures}, key=lambda d: (ev.doc_year(d) or 0, d))
-    years = sorted({ev.doc_year(d) or 0 for d in docs})
+    doc_years = [ev.doc_year(d) or 0 for d in docs]
+    years = sorted(set(doc_years))
     centre = f"program:{program_key}"
-    positions = scaled_positions(timeline_layout(centre, docs, [ev.doc_year(d) or 0 for d in docs], list(measures),
-                                                 {f"program:{key}": sorted({(m.doc_id, m.measure or "preamble")
-                                                                             for m in related_evidence[key]})
-                                                  for key in top_related}), 1400)
+    positions = scaled_positions(timeline_layout(
+        centre, docs, doc_years, list(measures),
+        {f"program:{key}": shared for key, shared in related_measures.items()}), 1400)
 
     net = new_network()
     add_year_axis(net, {d: (positions[doc_node_id(d)][0], ev.doc_year(d)) for d in docs},
@@ -86,7 +89,7 @@ def program_view(corpus: Corpus, program_key: str, max_related: int = 15) -> Vie
                      tier=1, **more_field(more),
                      color={"background": "#ffffff", "border": TYPE_COLOURS["program"]}, kind="program",
                      tip=f"{other_label} (program named beside {label})\n{related[key]}× in the same measures\n\n" + quotes)
-        for m_key in sorted({(m.doc_id, m.measure or "preamble") for m in related_evidence[key]}):
+        for m_key in related_measures[key]:
             net.add_edge(node_id, measure_node_id(*m_key), arrows="", color={"color": TYPE_COLOURS["program"], "opacity": 0.4})
     return View(
         name=f"program_{safe_file_part(label)}", title=f"Program: {label}",
@@ -139,7 +142,7 @@ def timeline_layout(centre: str, docs: list[str], years: list[int], measures: li
         next_top[columns[year]] = y + BOX_TO_MEASURES + MEASURE_GAP * max(rows - 1, 0) + DOCUMENT_GAP
     right = COLUMN_GAP * max(len(columns) - 1, 0)
     positions[centre] = (right / 2, -0.3)
-    bottom = max((y for y in next_top.values()), default=0.0) + 0.15
+    bottom = max(next_top.values(), default=0.0) + 0.15
     mean_x = {node: sum(positions[measure_node_id(*m)][0] for m in shared) / len(shared) if shared else 0.0
               for node, shared in related.items()}
     row = sorted(related, key=lambda node: (mean_x[node], node))
