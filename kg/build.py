@@ -40,7 +40,7 @@ from kg.parallel import (
     document_error, pipeline_version,
 )
 from kg.rdf.export import export_networks
-from kg.rdf.store import write_graph
+from kg.rdf.store import write_graph_reusing
 from kg.records import Corpus, Document, DocumentMeta, Mention, Relation
 from kg.relations import document_relations
 from kg.report import write_alignment_report, write_continuity_report
@@ -66,6 +66,9 @@ class BuildSummary:
     seconds: dict[str, float] = field(default_factory=dict)  # stage -> wall time (tables, reports and views overlap graph and export)
     from_cache: int = 0  # documents whose structure and extract came from the previous build's cache
     analysed: int = 0  # documents that went to structure and extract (cached or not)
+    graphs: int = 0  # named graphs
+    graphs_reused: int = 0  # of them copied unchanged from the previous build
+    store_updated: bool = False  # the previous build's store updated instead of loaded anew
 
 
 StageListener = Callable[[str, Optional[float]], None]  # (stage, None) as it starts, (stage, seconds) as it ends
@@ -239,9 +242,10 @@ def build(
     target = check_build_target(out_dir, corpus_dir)  # before any expensive work
     summary = BuildSummary(out_dir=Path(out_dir))
     timed = stage_timer(summary, stages)
-    cache = None
+    cache = previous = None
     if use_cache:
-        cache = AnalysisCache(target if read_build_marker(target) is not None else None)
+        previous = target if read_build_marker(target) is not None else None
+        cache = AnalysisCache(previous)
     corpus = analyse(corpus_dir, use_lexicon, manifest, use_manifest, progress, summary, use_model=use_model,
                      workers=default_workers() if workers is None else workers, cache=cache, dask=dask,
                      stages=stages)
@@ -255,7 +259,10 @@ def build(
                        on_report=stages)
         try:
             with timed("graph"):
-                summary.triples = write_graph(corpus, staging)  # graph.trig, graph.ttl, store/
+                # graph.trig, graph.ttl, store/: with the cache, unchanged named graphs and the old store are reused
+                written = write_graph_reusing(corpus, staging, previous, keep_index=use_cache)
+                summary.triples, summary.graphs, summary.graphs_reused = written.triples, written.graphs, written.reused
+                summary.store_updated = written.store_updated
             with timed("export"):
                 export_networks(staging)  # GraphML and GEXF of one network; JSON-LD on demand: `kg export --format jsonld`
         except BaseException:

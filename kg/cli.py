@@ -191,6 +191,10 @@ def format_summary(summary) -> str:
     if summary.from_cache:
         lines.append(f"{summary.from_cache} of {summary.analysed} documents from cache "
                      f"(structure and extract); the corpus-wide stages ran again")
+    if summary.graphs_reused or summary.store_updated:
+        store = "the previous store updated" if summary.store_updated else "the store loaded anew"
+        lines.append(f"{summary.graphs_reused} of {summary.graphs} named graphs unchanged, copied from the previous "
+                     f"build; {store}")
     lines.append("time: " + ", ".join(f"{stage} {seconds:.1f}s" for stage, seconds in summary.seconds.items()))
     for item in summary.disagreements:
         lines.append(f"manifest vs text: {item.doc_id} {item.field}: manifest {item.manifest!r}, text {item.inferred!r}")

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 import kg.build
 from kg.build import build
-from kg.builddir import CACHE_FOLDER
+from kg.builddir import CACHE_FOLDER, CACHE_KEY
 from kg.cli import main
 from kg.parallel import PipelineSettings, pipeline_version
 
@@ -24,6 +24,11 @@ def outputs(build_dir: Path) -> dict[str, str]:
             for path in sorted(build_dir.rglob("*"))
             if path.is_file() and path.relative_to(build_dir).parts[0] not in ("store", CACHE_FOLDER)
             and not path.name.startswith(".kg-build")}
+
+
+def cache_entries(build_dir: Path) -> list[Path]:
+    """The per-document analyses in the cache (beside them: the graph's index, kg.rdf.reuse)."""
+    return [path for path in (build_dir / CACHE_FOLDER).glob("*.json") if CACHE_KEY.fullmatch(path.stem)]
 
 
 def change_one_file(corpus: Path) -> None:
@@ -45,12 +50,12 @@ def test_rebuild_after_one_change_redoes_that_document_only(corpus, tmp_path):
     out = tmp_path / "build"
     first = build(corpus, out, workers=1)
     assert first.from_cache == 0 and first.analysed == DOCUMENTS
-    assert len(list((out / CACHE_FOLDER).glob("*.json"))) == DOCUMENTS
+    assert len(cache_entries(out)) == DOCUMENTS
 
     change_one_file(corpus)
     again = build(corpus, out, workers=1)
     assert (again.from_cache, again.analysed) == (DOCUMENTS - 1, DOCUMENTS)
-    assert len(list((out / CACHE_FOLDER).glob("*.json"))) == DOCUMENTS  # the stale entry is not kept
+    assert len(cache_entries(out)) == DOCUMENTS  # the stale entry is not kept
 
     fresh = tmp_path / "fresh"
     build(corpus, fresh, workers=1, use_cache=False)
@@ -99,7 +104,7 @@ def test_the_version_covers_settings_code_and_data():
 def test_an_unreadable_cache_entry_is_analysed_again(corpus, tmp_path):
     out = tmp_path / "build"
     build(corpus, out, workers=1, views=False, reports=False)
-    entries = sorted((out / CACHE_FOLDER).glob("*.json"))
+    entries = sorted(cache_entries(out))
     entries[0].write_bytes(b"{not json")
     again = build(corpus, out, workers=1, views=False, reports=False)
     assert again.from_cache == DOCUMENTS - 1 and not again.errors

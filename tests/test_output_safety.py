@@ -283,11 +283,11 @@ def test_full_disk_during_a_build_keeps_the_old_build(small_corpus, tmp_path, mo
 
     import kg.build
 
-    def full(corpus, folder):
+    def full(corpus, folder, previous, keep_index):
         (Path(folder) / "graph.trig").write_bytes(b"partial")
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(Path(folder) / "graph.trig"))
 
-    monkeypatch.setattr(kg.build, "write_graph", full)
+    monkeypatch.setattr(kg.build, "write_graph_reusing", full)
     with pytest.raises(InputError) as caught:
         build(small_corpus, out, **QUICK)
     assert str(caught.value) == f"{out / 'graph.trig'}: cannot write: no space left on the device"

@@ -13,7 +13,9 @@ from __future__ import annotations
 import contextlib
 import errno
 import gc
+import hashlib
 import os
+import shutil
 import tempfile
 import threading
 import time
@@ -28,6 +30,7 @@ from rdflib.namespace import NamespaceManager
 from kg.errors import InputError
 from kg.records import Corpus
 from kg.fileio import atomic_dir, atomic_path, hold_build
+from kg.rdf.reuse import GraphIndex, IndexedFile, PreviousGraphs, lines_digest, write_index
 from kg.rdf.graph import CorpusGraphs, DatasetGraphs, corpus_graphs, dataset_graphs, to_oxigraph, to_rdflib
 from kg.rdf.namespace import PREFIXES
 
@@ -55,7 +58,36 @@ def write_graph(corpus: Corpus, out_dir: Path | str) -> int:
     return write_graphs(corpus_graphs(corpus), out_dir)
 
 
+@dataclass(frozen=True)
+class GraphWrite:
+    """What ``write_graph_reusing`` wrote."""
+    triples: int  # in the union (graph.ttl)
+    graphs: int  # named graphs
+    reused: int  # of them copied unchanged from the previous build's files
+    store_updated: bool  # the previous store checkpointed and updated, instead of a new bulk load
+
+
+def write_graph_reusing(corpus: Corpus, out_dir: Path | str, previous: Optional[Path | str],
+                        keep_index: bool = True) -> GraphWrite:
+    """``write_graph``, reusing what is unchanged in the build at ``previous`` (kg.rdf.reuse).
+
+    The files and the store are the same as ``write_graph``'s, byte for byte and quad for quad.
+    ``keep_index``: write ``cache/graph-index.json`` for the next build."""
+    old = PreviousGraphs.open(previous, SERIALIZER) if previous is not None else None
+    try:
+        return write_named_graphs(corpus_graphs(corpus), out_dir, previous=old, keep_index=keep_index)
+    finally:
+        if old is not None:
+            old.close()
+
+
 def write_graphs(graphs: CorpusGraphs | DatasetGraphs, out_dir: Path | str, with_store: bool = True) -> int:
+    """Write ``graph.trig``, ``graph.ttl`` and ``store/`` (see ``write_named_graphs``); return the triple count."""
+    return write_named_graphs(graphs, out_dir, with_store).triples
+
+
+def write_named_graphs(graphs: CorpusGraphs | DatasetGraphs, out_dir: Path | str, with_store: bool = True,
+                       previous: Optional[PreviousGraphs] = None, keep_index: bool = False) -> GraphWrite:
     """The one writer: ``graph.trig``, ``graph.ttl`` and ``store/``, one named graph at a time.
 
     Memory stays bounded by the largest document graph plus the shared graphs, whatever the
@@ -67,32 +99,65 @@ def write_graphs(graphs: CorpusGraphs | DatasetGraphs, out_dir: Path | str, with
     ``graph.ttl`` is the union: a triple stated in a document graph and a shared graph is written
     once, with the shared graph. Every output is staged beside its target and renamed on success
     only. Returns the union's triple count.
+
+    With ``previous`` (a build's files and index), a graph whose lines are unchanged is copied
+    from its files, and the store is the previous one updated by the changed graphs
+    (``_StoreUpdate``). ``keep_index`` writes ``cache/graph-index.json`` for the next build.
     """
     out_dir = Path(out_dir)
     in_shared = set().union(*graphs.shared.values())
     in_union: set[str] = set()  # shared triples already written to graph.ttl
-    count = 0
+    count = reused = 0
+    index = GraphIndex(SERIALIZER)
+    update: Optional[_StoreUpdate] = None
     with contextlib.ExitStack() as stack:
-        trig = stack.enter_context(stack.enter_context(atomic_path(out_dir / "graph.trig")).open("wb"))
-        ttl = stack.enter_context(stack.enter_context(atomic_path(out_dir / "graph.ttl")).open("wb"))
+        trig_path = stack.enter_context(atomic_path(out_dir / "graph.trig"))
+        trig_file = stack.enter_context(trig_path.open("wb"))
+        ttl = IndexedFile(stack.enter_context(stack.enter_context(atomic_path(out_dir / "graph.ttl")).open("wb")),
+                          index.ttl)
+        sink = trig_file
         if with_store:
-            trig = stack.enter_context(_PipedBulkLoad(stack.enter_context(atomic_dir(out_dir / "store")), trig))
+            store_dir = stack.enter_context(atomic_dir(out_dir / "store"))
+            update = _StoreUpdate.start(previous, store_dir) if previous is not None else None
+            if update is None:
+                sink = stack.enter_context(_PipedBulkLoad(store_dir, trig_file))
+        trig = IndexedFile(sink, index.trig)
         trig.write(_PREFIX_HEADER)
         ttl.write(_PREFIX_HEADER)
         for name, lines in graphs:
-            block = _reserialized(f"{name} {{\n{''.join(lines)}}}\n", ox.RdfFormat.TRIG)
-            trig.write(block)
+            digest = lines_digest(lines) if previous is not None or keep_index else ""
+            old = previous.index.trig.blocks.get(name) if previous is not None else None
+            if old is not None and old.digest == digest:
+                block = previous.trig_block(name)
+                reused += 1
+            else:
+                block = _reserialized(f"{name} {{\n{''.join(lines)}}}\n", ox.RdfFormat.TRIG)
+                if update is not None:
+                    update.replace(name, previous.trig_block(name), block)
+            trig.write_block(name, block, digest, len(lines))
             if name in graphs.shared:
                 union = [line for line in lines if line not in in_union]
                 in_union.update(union)
             else:
                 union = [line for line in lines if line not in in_shared]
-            if union and len(union) == len(lines):  # the usual case: no second parse of the same lines
-                ttl.write(_turtle_of_block(block))
+            union_digest = digest if len(union) == len(lines) else lines_digest(union) if digest else ""
+            old = previous.index.ttl.blocks.get(name) if previous is not None else None
+            if old is not None and old.digest == union_digest:
+                turtle = previous.ttl_block(name)
+            elif union and len(union) == len(lines):  # the usual case: no second parse of the same lines
+                turtle = _turtle_of_block(block)
             else:
-                ttl.write(_reserialized("".join(union), ox.RdfFormat.N_TRIPLES, ox.RdfFormat.TURTLE))
+                turtle = _reserialized("".join(union), ox.RdfFormat.N_TRIPLES, ox.RdfFormat.TURTLE)
+            ttl.write_block(name, turtle, union_digest, len(union))
             count += len(union)
-    return count
+        trig.finish()
+        ttl.finish()
+        if update is not None:
+            trig_file.flush()
+            update.finish(set(index.trig.blocks), trig_path)
+        if keep_index:
+            write_index(index, out_dir)
+    return GraphWrite(count, len(index.trig.blocks), reused, update is not None and not update.reloaded)
 
 
 def _reserialized(text: str, syntax: ox.RdfFormat, to: ox.RdfFormat | None = None) -> bytes:
@@ -207,6 +272,93 @@ def _without_prefixes(chunk: bytes) -> bytes:
 
 
 _PREFIX_HEADER = _prefix_header()
+# the same lines give the same bytes only from the same writer with the same prefixes (kg.rdf.reuse)
+SERIALIZER = f"pyoxigraph {ox.__version__}; prefixes {hashlib.sha256(_PREFIX_HEADER).hexdigest()[:16]}"
+
+
+# parsing and diffing a changed graph's old and new quads costs about a third of bulk-loading
+# the same number (docs/BENCHMARKS.md), so an update pays while they stay below the store's size
+UPDATE_LIMIT = 1.0
+
+
+class _StoreUpdate:
+    """The previous build's store, checkpointed into a new folder and brought up to date graph by graph.
+
+    A checkpoint shares the old store's immutable files (hard links), so it costs nothing and
+    leaves the old store as it was, for the readers that may still hold it. Each changed graph
+    is replaced by the difference of its quads, old and new. When the changed graphs' quads (old
+    and new) outgrow UPDATE_LIMIT times the store's (e.g. after kg itself changed), a bulk load of
+    the finished graph.trig is faster: the update then stops and ``finish`` loads the store anew.
+    """
+
+    def __init__(self, store: ox.Store, directory: Path, quads: int):
+        self._store: Optional[ox.Store] = store
+        self._directory = directory
+        self._budget = int(quads * UPDATE_LIMIT)
+        self.reloaded = False
+
+    @classmethod
+    def start(cls, previous: PreviousGraphs, directory: Path) -> Optional["_StoreUpdate"]:
+        """The checkpoint in ``directory`` (an empty folder); None if the old store cannot give one
+        or does not hold what its index says."""
+        try:
+            old = ox.Store.read_only(str(previous.store_dir))
+            held = len(old)
+            directory.rmdir()  # backup makes its own folder
+            try:
+                old.backup(str(directory))
+            finally:
+                directory.mkdir(exist_ok=True)
+            del old
+            if held != previous.index.quads:
+                raise OSError("the previous store does not hold the previous graph.trig")
+            return cls(ox.Store(str(directory)), directory, held)
+        except (OSError, ValueError, RuntimeError):  # Oxigraph's errors for a missing or damaged store
+            _empty(directory)
+            return None
+
+    def replace(self, name: str, old_block: Optional[bytes], new_block: bytes) -> None:
+        if self._store is None:
+            return
+        old = set(_parsed_block(old_block)) if old_block else set()
+        new = set(_parsed_block(new_block))
+        self._budget -= len(old) + len(new)
+        if self._budget < 0:
+            self._abandon()
+            return
+        for quad in old - new:
+            self._store.remove(quad)
+        self._store.extend(new - old)
+
+    def finish(self, names: set[str], trig: Path) -> None:
+        """Remove the graphs the new build no longer has, or load ``trig`` anew if the update stopped."""
+        if self._store is not None:
+            for name in list(self._store.named_graphs()):
+                if str(name) not in names:
+                    self._store.remove_graph(name)
+            self._store.flush()
+            self._store = None
+        else:
+            _bulk_load(trig, self._directory)
+
+    def _abandon(self) -> None:
+        self._store = None  # closes RocksDB: nothing else holds the store
+        _empty(self._directory)
+        self.reloaded = True
+
+
+def _parsed_block(block: bytes) -> Iterator[ox.Quad]:
+    return ox.parse(_PREFIX_HEADER + block, format=ox.RdfFormat.TRIG, lenient=True)
+
+
+def _empty(directory: Path) -> None:
+    """Leave ``directory`` an empty folder."""
+    for child in list(directory.iterdir()) if directory.is_dir() else []:
+        if child.is_dir() and not child.is_symlink():
+            shutil.rmtree(child)
+        else:
+            child.unlink()
+    directory.mkdir(exist_ok=True)
 
 
 def write_store(dataset: Dataset | Iterable[ox.Quad], store_dir: Path | str) -> Path:
