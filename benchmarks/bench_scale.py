@@ -46,6 +46,8 @@ print(json.dumps({
     "seconds": elapsed, "stages": summary.seconds, "documents": len(summary.documents),
     "triples": summary.triples, "errors": [str(e) for e in summary.errors],
     "from_cache": getattr(summary, "from_cache", None),
+    "graphs": getattr(summary, "graphs", None), "graphs_reused": getattr(summary, "graphs_reused", None),
+    "store_updated": getattr(summary, "store_updated", None),
     "unsupported": [k for k in options if k not in accepted],
     "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     "worker_peak_mib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
@@ -139,8 +141,8 @@ def measure_size(size: int, seed: int, repeat: int, cache: Path, work: Path, qui
         print(f"[{size}] incremental", file=sys.stderr, flush=True)
         change_one_file(corpus)
         incremental = build_once(corpus, last_build, workers=2)
-        row["incremental"] = {"seconds": incremental["seconds"], "from_cache": incremental["from_cache"],
-                              "stages": incremental["stages"]}
+        row["incremental"] = {key: incremental.get(key) for key in (
+            "seconds", "from_cache", "graphs", "graphs_reused", "store_updated", "stages")}
     if "workers" not in row["unsupported"]:
         print(f"[{size}] workers=1", file=sys.stderr, flush=True)
         one = build_once(corpus, work / f"build-{size}-w1", workers=1)
@@ -184,7 +186,8 @@ def tables(rows: dict[int, dict], repeat: int) -> str:
                              rows[b]["documents"], stage_seconds(rows[b], stage))) for a, b in pairs) + " |")
     out += ["", "Ratios:", "",
             ("| documents | extract chars/s | raw spacy.blank(\"zh\") chars/s | extract / raw | graph triples/s "
-             "| Oxigraph bulk_load triples/s | graph / bulk | incremental s (from cache) | full / incremental "
+             "| Oxigraph bulk_load triples/s | graph / bulk | incremental s (documents, named graphs from cache) "
+             "| full / incremental "
              "| workers 1 s | workers 1 / 2 |"),
             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for size in sizes:
@@ -199,10 +202,17 @@ def tables(rows: dict[int, dict], repeat: int) -> str:
             f"| {row['documents']} | {fmt(extract_speed, ',.0f')} | {raw_speed:,.0f} | "
             f"{fmt(extract_speed and extract_speed / raw_speed, '.3f')} | {fmt(graph_speed, ',.0f')} | "
             f"{bulk_speed:,.0f} | {fmt(graph_speed and graph_speed / bulk_speed, '.2f')} | "
-            + (f"{incremental['seconds']:.1f} ({incremental['from_cache']}) | {row['seconds'] / incremental['seconds']:.1f}× | "
-               if incremental else "n/a | n/a | ")
+            + (f"{incremental['seconds']:.1f} ({incremental['from_cache']}, {reused_graphs(incremental)}) | "
+               f"{row['seconds'] / incremental['seconds']:.1f}× | " if incremental else "n/a | n/a | ")
             + (f"{one['seconds']:.1f} | {one['seconds'] / row['seconds']:.2f}× |" if one else "n/a | n/a |"))
     return "\n".join(out)
+
+
+def reused_graphs(incremental: dict) -> str:
+    if incremental.get("graphs_reused") is None:
+        return "n/a"
+    store = "store updated" if incremental.get("store_updated") else "store loaded"
+    return f"{incremental['graphs_reused']}/{incremental['graphs']}, {store}"
 
 
 def write_json(path: Path, seed: int, repeat: int, rows: dict) -> None:

@@ -16,7 +16,7 @@ LAYERS = [
     ["kg.errors", "kg.fanout"], ["kg.resources"], ["kg.script"], ["kg.records"], ["kg.text"], ["kg.fileio"],
     ["kg.places", "kg.lexicon"], ["kg.governments"],
     ["kg.ingest"], ["kg.structure"], ["kg.ner"], ["kg.components", "kg.extract"], ["kg.indicators", "kg.link"],
-    ["kg.relations"], ["kg.analysis"], ["kg.rdf.namespace"], ["kg.rdf.relations"], ["kg.rdf.graph"], ["kg.rdf.store"], ["kg.rdf.query", "kg.rdf.validate", "kg.rdf.export", "kg.rdf"],
+    ["kg.relations"], ["kg.analysis"], ["kg.rdf.namespace"], ["kg.rdf.relations"], ["kg.rdf.graph"], ["kg.rdf.reuse"], ["kg.rdf.store"], ["kg.rdf.query", "kg.rdf.validate", "kg.rdf.export", "kg.rdf"],
     ["kg.builddir"], ["kg.views", "kg.report", "kg.evaluate"],
     ["kg.serve", "kg.parallel", "kg.build"], ["kg.cli", "kg"],
 ]
