@@ -151,3 +151,48 @@ def test_the_summary_says_what_was_reused(corpus, tmp_path):
     again = runner.invoke(main, options)
     assert again.exit_code == 0, again.output
     assert "13 of 13 named graphs unchanged" in again.stdout
+
+
+def small_dataset(label: str, with_blank_node: bool = False):
+    from rdflib import BNode, Dataset, Literal, URIRef
+    dataset = Dataset()
+    for number in range(3):
+        graph = dataset.graph(URIRef(f"https://example.org/graph/{number}"))
+        graph.add((URIRef(f"https://example.org/s{number}"), URIRef("https://example.org/p"), Literal(f"{number}")))
+    changed = dataset.graph(URIRef("https://example.org/graph/changed"))
+    subject = BNode("b0") if with_blank_node else URIRef("https://example.org/changed")
+    changed.add((subject, URIRef("https://example.org/label"), Literal(label)))
+    changed.add((subject, URIRef("https://example.org/kept"), Literal("kept")))  # unchanged, beside a change
+    changed.add((URIRef("https://example.org/other"), URIRef("https://example.org/kept"), Literal("kept")))
+    return dataset
+
+
+def write_over(dataset, out: Path, previous: Path | None):
+    from kg.rdf.graph import dataset_graphs
+    from kg.rdf.reuse import PreviousGraphs
+    from kg.rdf.store import SERIALIZER, write_named_graphs
+    old = PreviousGraphs.open(previous, SERIALIZER) if previous else None
+    try:
+        return write_named_graphs(dataset_graphs(dataset), out, previous=old, keep_index=True)
+    finally:
+        if old:
+            old.close()
+
+
+def test_only_the_changed_graph_is_written_again(tmp_path, update_always):
+    first = write_over(small_dataset("before"), tmp_path / "one", None)
+    assert (first.graphs, first.reused, first.store_updated) == (4, 0, False)
+    again = write_over(small_dataset("after"), tmp_path / "two", tmp_path / "one")
+    assert (again.graphs, again.reused, again.store_updated) == (4, 3, True)
+    fresh = write_over(small_dataset("after"), tmp_path / "fresh", None)
+    assert fresh.triples == again.triples == 6
+    assert_same_graph(tmp_path / "two", tmp_path / "fresh")
+    assert {quad.object.value for quad in store_quads(tmp_path / "one")} == {"0", "1", "2", "before", "kept"}  # untouched
+
+
+def test_graphs_with_blank_nodes_load_the_store_anew(tmp_path, update_always):
+    write_over(small_dataset("before", with_blank_node=True), tmp_path / "one", None)
+    again = write_over(small_dataset("after", with_blank_node=True), tmp_path / "two", tmp_path / "one")
+    assert again.reused == 3 and not again.store_updated
+    assert {quad.object.value for quad in store_quads(tmp_path / "two")} == {"0", "1", "2", "after", "kept"}
+    assert len(store_quads(tmp_path / "two")) == 6

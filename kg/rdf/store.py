@@ -15,6 +15,7 @@ import errno
 import gc
 import hashlib
 import os
+import re
 import shutil
 import tempfile
 import threading
@@ -98,7 +99,7 @@ def write_named_graphs(graphs: CorpusGraphs | DatasetGraphs, out_dir: Path | str
     ``serialize_trig(to_oxigraph(build_graph(corpus)))``.
     ``graph.ttl`` is the union: a triple stated in a document graph and a shared graph is written
     once, with the shared graph. Every output is staged beside its target and renamed on success
-    only. Returns the union's triple count.
+    only. Returns the union's triple count, the graphs written and what was reused.
 
     With ``previous`` (a build's files and index), a graph whose lines are unchanged is copied
     from its files, and the store is the previous one updated by the changed graphs
@@ -276,19 +277,20 @@ _PREFIX_HEADER = _prefix_header()
 SERIALIZER = f"pyoxigraph {ox.__version__}; prefixes {hashlib.sha256(_PREFIX_HEADER).hexdigest()[:16]}"
 
 
-# parsing and diffing a changed graph's old and new quads costs about a third of bulk-loading
-# the same number (docs/BENCHMARKS.md), so an update pays while they stay below the store's size
-UPDATE_LIMIT = 1.0
+# removing or adding quads one by one costs about 1.5 times what the bulk load spends on each
+# (docs/BENCHMARKS.md): beyond half the store's quads, a new load is faster than an update
+UPDATE_LIMIT = 0.5
 
 
 class _StoreUpdate:
     """The previous build's store, checkpointed into a new folder and brought up to date graph by graph.
 
     A checkpoint shares the old store's immutable files (hard links), so it costs nothing and
-    leaves the old store as it was, for the readers that may still hold it. Each changed graph
-    is replaced by the difference of its quads, old and new. When the changed graphs' quads (old
-    and new) outgrow UPDATE_LIMIT times the store's (e.g. after kg itself changed), a bulk load of
-    the finished graph.trig is faster: the update then stops and ``finish`` loads the store anew.
+    leaves the old store as it was, for the readers that may still hold it. In each changed graph
+    the subjects whose statements changed lose their old quads and get their new ones. When the
+    quads removed and added outgrow UPDATE_LIMIT times the store's (e.g. after kg itself changed),
+    a bulk load of the finished graph.trig is faster: the update then stops and ``finish`` loads
+    the store anew.
     """
 
     def __init__(self, store: ox.Store, directory: Path, quads: int):
@@ -320,15 +322,22 @@ class _StoreUpdate:
     def replace(self, name: str, old_block: Optional[bytes], new_block: bytes) -> None:
         if self._store is None:
             return
-        old = set(_parsed_block(old_block)) if old_block else set()
-        new = set(_parsed_block(new_block))
-        self._budget -= len(old) + len(new)
+        if b"_:" in new_block or (old_block and b"_:" in old_block):
+            # a blank node parsed again is another node: its quads could not be found to remove
+            self._abandon()
+            return
+        # a subject's statements written alike in both blocks hold the same quads: only the others
+        # are parsed, the old ones' quads removed, then the new ones' added (a subject may be in both)
+        old, new = _subject_statements(old_block), _subject_statements(new_block)
+        removed = _parsed_statements(name, old - new)
+        added = _parsed_statements(name, new - old)
+        self._budget -= len(removed) + len(added)
         if self._budget < 0:
             self._abandon()
             return
-        for quad in old - new:
+        for quad in removed:
             self._store.remove(quad)
-        self._store.extend(new - old)
+        self._store.extend(added)
 
     def finish(self, names: set[str], trig: Path) -> None:
         """Remove the graphs the new build no longer has, or load ``trig`` anew if the update stopped."""
@@ -347,8 +356,24 @@ class _StoreUpdate:
         self.reloaded = True
 
 
-def _parsed_block(block: bytes) -> Iterator[ox.Quad]:
-    return ox.parse(_PREFIX_HEADER + block, format=ox.RdfFormat.TRIG, lenient=True)
+# in Oxigraph's TriG, each subject's statements start on a line indented once; their
+# predicates and objects follow on lines indented more (literals escape their line breaks)
+_SUBJECT_START = re.compile(rb"\n(?=\t[^\t])")
+
+
+def _subject_statements(block: Optional[bytes]) -> set[bytes]:
+    """A graph's TriG block as the statements of each subject (``<s> <p> <o> ; <p2> <o2> .``)."""
+    if not block or not block.strip():
+        return set()
+    body = block[block.index(b"\n") + 1:block.rindex(b"}")]  # between "<g> {" and "}"
+    return {statement.rstrip(b"\n") for statement in _SUBJECT_START.split(body)}
+
+
+def _parsed_statements(name: str, statements: set[bytes]) -> list[ox.Quad]:
+    if not statements:
+        return []
+    block = b"%s {\n%s\n}\n" % (name.encode("utf-8"), b"\n".join(sorted(statements)))
+    return list(ox.parse(_PREFIX_HEADER + block, format=ox.RdfFormat.TRIG, lenient=True))
 
 
 def _empty(directory: Path) -> None:
