@@ -115,11 +115,12 @@ class PreviousGraphs:
         mapped = []
         for name, file_index in (("graph.trig", index.trig), ("graph.ttl", index.ttl)):
             data = _mapped(build_dir / name)
+            if data is not None:
+                mapped.append(data)
             if data is None or len(data) != file_index.size or hashlib.sha256(data).hexdigest() != file_index.sha256:
                 for opened in mapped:
                     opened.close()
                 return None
-            mapped.append(data)
         return cls(build_dir, index, *mapped)
 
     @property
