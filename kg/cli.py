@@ -192,7 +192,12 @@ def format_summary(summary) -> str:
         lines.append(f"{summary.from_cache} of {summary.analysed} documents from cache "
                      f"(structure and extract); the corpus-wide stages ran again")
     if summary.graphs_reused or summary.store_updated:
-        store = "the previous store updated" if summary.store_updated else "the store loaded anew"
+        if not summary.store_updated:
+            store = "the store loaded anew"
+        elif summary.graphs_reused == summary.graphs:
+            store = "the previous store kept"  # checkpointed, with nothing to change
+        else:
+            store = "the previous store updated"
         lines.append(f"{summary.graphs_reused} of {summary.graphs} named graphs unchanged, copied from the previous "
                      f"build; {store}")
     lines.append("time: " + ", ".join(f"{stage} {seconds:.1f}s" for stage, seconds in summary.seconds.items()))

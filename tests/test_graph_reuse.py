@@ -8,11 +8,14 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
+from rdflib import BNode, Dataset, Literal, URIRef
 
 import kg.rdf.store
-from kg.build import build
-from kg.cli import main
-from kg.rdf.reuse import INDEX_PATH, read_index
+from kg.build import BuildSummary, build
+from kg.cli import format_summary, main
+from kg.rdf.graph import dataset_graphs
+from kg.rdf.reuse import INDEX_PATH, PreviousGraphs, read_index
+from kg.rdf.store import SERIALIZER, write_named_graphs
 
 QUICK = dict(workers=1, views=False, reports=False)
 CHANGED = "001_56320e920f24c20a.txt"  # a plain document (the compilation's five parts share one file)
@@ -150,11 +153,20 @@ def test_the_summary_says_what_was_reused(corpus, tmp_path):
     assert "named graphs" not in first.stdout
     again = runner.invoke(main, options)
     assert again.exit_code == 0, again.output
-    assert "13 of 13 named graphs unchanged" in again.stdout
+    assert "13 of 13 named graphs unchanged, copied from the previous build; the previous store kept" in again.stdout
+
+
+@pytest.mark.parametrize("reused, updated, says", [
+    (12, True, "12 of 13 named graphs unchanged, copied from the previous build; the previous store updated"),
+    (13, True, "13 of 13 named graphs unchanged, copied from the previous build; the previous store kept"),
+    (12, False, "12 of 13 named graphs unchanged, copied from the previous build; the store loaded anew"),
+])
+def test_the_summary_line_names_what_happened_to_the_store(tmp_path, reused, updated, says):
+    summary = BuildSummary(out_dir=tmp_path, graphs=13, graphs_reused=reused, store_updated=updated)
+    assert says in format_summary(summary).splitlines()
 
 
 def small_dataset(label: str, with_blank_node: bool = False):
-    from rdflib import BNode, Dataset, Literal, URIRef
     dataset = Dataset()
     for number in range(3):
         graph = dataset.graph(URIRef(f"https://example.org/graph/{number}"))
@@ -168,9 +180,6 @@ def small_dataset(label: str, with_blank_node: bool = False):
 
 
 def write_over(dataset, out: Path, previous: Path | None):
-    from kg.rdf.graph import dataset_graphs
-    from kg.rdf.reuse import PreviousGraphs
-    from kg.rdf.store import SERIALIZER, write_named_graphs
     old = PreviousGraphs.open(previous, SERIALIZER) if previous else None
     try:
         return write_named_graphs(dataset_graphs(dataset), out, previous=old, keep_index=True)
