@@ -177,8 +177,13 @@ def _turtle_of_block(block: bytes) -> bytes:
     tab less at the start of each line (no line break is written inside a term: literals escape
     them), so the block's body, de-indented, is the Turtle without parsing the lines again.
     """
-    body = block[block.index(b"\n") + 1:-len(b"}\n")]
+    body = _block_body(block)
     return body[len(b"\t"):].replace(b"\n\t", b"\n")
+
+
+def _block_body(block: bytes) -> bytes:
+    """The statements of a TriG graph block, between its ``<g> {`` line and its closing ``}``."""
+    return block[block.index(b"\n") + 1:block.rindex(b"}")]
 
 
 def _bulk_load(source: Path, directory: Path) -> None:
@@ -325,6 +330,7 @@ class _StoreUpdate:
             return
         if b"_:" in new_block or (old_block and b"_:" in old_block):
             # a blank node parsed again is another node: its quads could not be found to remove
+            # (a literal holding "_:" costs a new load too, which is slower, never wrong)
             self._abandon()
             return
         # a subject's statements written alike in both blocks hold the same quads: only the others
@@ -369,8 +375,7 @@ def _subject_statements(block: Optional[bytes]) -> set[bytes]:
     """A graph's TriG block as the statements of each subject (``<s> <p> <o> ; <p2> <o2> .``)."""
     if not block or not block.strip():
         return set()
-    body = block[block.index(b"\n") + 1:block.rindex(b"}")]  # between "<g> {" and "}"
-    return {statement.rstrip(b"\n") for statement in _SUBJECT_START.split(body)}
+    return {statement.rstrip(b"\n") for statement in _SUBJECT_START.split(_block_body(block))}
 
 
 def _parsed_statements(name: str, statements: set[bytes]) -> list[ox.Quad]:
