@@ -30,6 +30,12 @@ def _median_ms(run, repeat: int):
     return rows, statistics.median(samples)
 
 
+def _rows(store, query, params: dict[str, str]) -> list:
+    from kg.rdf.query import bind_params, run_query, with_values
+
+    return run_query("", with_values(query.sparql, bind_params(query, params)), store=store).rows
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("build_dir", type=Path)
@@ -39,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from bench_canned import build_parameters
-    from kg.rdf.query import QUERIES_DIR, bind_params, canned_queries, run_query, with_values
+    from kg.rdf.query import QUERIES_DIR, canned_queries
     from kg.rdf.store import held_store
 
     before, after = canned_queries(args.before), canned_queries(args.after or QUERIES_DIR)
@@ -51,10 +57,8 @@ def main(argv: list[str] | None = None) -> int:
             required = {p.name: values[p.name] for p in after[name].params if p.required}
             cases = [required] + [{**required, p.name: values[p.name]} for p in after[name].params if not p.required]
             for params in cases:
-                def run(query=None, params=params):
-                    return run_query("", with_values(query.sparql, bind_params(query, params)), store=store).rows
-                old, old_ms = _median_ms(lambda: run(before[name]), args.repeat)
-                new, new_ms = _median_ms(lambda: run(after[name]), args.repeat)
+                old, old_ms = _median_ms(lambda: _rows(store, before[name], params), args.repeat)
+                new, new_ms = _median_ms(lambda: _rows(store, after[name], params), args.repeat)
                 same = Counter(map(repr, old)) == Counter(map(repr, new))
                 result = ("same order" if old == new else "same rows") if same else "DIFFERENT"
                 different += not same
